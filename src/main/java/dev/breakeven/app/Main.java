@@ -1,0 +1,5 @@
+package dev.breakeven.app;
+
+public final class Main {
+    public static void main(String[] args) {}
+}
