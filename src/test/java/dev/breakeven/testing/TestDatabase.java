@@ -30,6 +30,22 @@ public enum TestDatabase {
         };
     }
 
+    /**
+     * Closes {@code opened}'s database and opens the same one again, as a restarted process would:
+     * the same SQLite file under {@code dir}, the same PostgreSQL schema.
+     */
+    public Opened reopen(Path dir, Opened opened) {
+        opened.db().close();
+        return switch (this) {
+            case SQLITE -> open(dir);
+            case POSTGRESQL ->
+                new Opened(
+                        Database.open(DatabaseSettings.of(withSchema(opened.baseUrl(), opened.schema()))),
+                        opened.baseUrl(),
+                        opened.schema());
+        };
+    }
+
     /** The JDBC URL of a fresh database of this engine, for tests that start a server process. */
     public String freshUrl(Path dir) {
         return switch (this) {
