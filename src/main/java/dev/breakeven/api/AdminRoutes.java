@@ -1,0 +1,135 @@
+package dev.breakeven.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.access.Account;
+import dev.breakeven.access.ApiKey;
+import dev.breakeven.access.IssuedKey;
+import dev.breakeven.access.KeyRing;
+import dev.breakeven.access.Role;
+import dev.breakeven.metering.Journal;
+import dev.breakeven.metering.UsageQuery;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
+import java.util.Set;
+
+/** The operator's API under {@code /admin/v1}: accounts, keys, usage. */
+final class AdminRoutes implements HttpService {
+    private static final Set<Role> OPERATOR = Set.of(Role.OPERATOR);
+
+    private final Authenticator auth;
+    private final HttpJson http;
+    private final KeyRing keys;
+    private final Journal journal;
+
+    AdminRoutes(Authenticator auth, HttpJson http, KeyRing keys, Journal journal) {
+        this.auth = auth;
+        this.http = http;
+        this.keys = keys;
+        this.journal = journal;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/accounts", this::accounts)
+                .get("/keys", this::listKeys)
+                .post("/keys", this::createKey)
+                .delete("/keys/{id}", this::revokeKey)
+                .get("/usage", this::usage);
+    }
+
+    private void accounts(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        ObjectNode list = http.mapper().createObjectNode().put("object", "list");
+        ArrayNode data = list.putArray("data");
+        for (Account a : keys.accounts()) data.add(account(a));
+        http.send(res, 200, list);
+    }
+
+    private void listKeys(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        String account = req.query().first("account").orElse(null);
+        List<ApiKey> found = keys.keys(account);
+        ObjectNode list = http.mapper().createObjectNode().put("object", "list");
+        ArrayNode data = list.putArray("data");
+        for (ApiKey k : found) data.add(key(k));
+        http.send(res, 200, list);
+    }
+
+    private void createKey(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        JsonNode body = http.readBody(req);
+        if (!body.isObject()) throw new ApiProblem(400, "invalid_json", "The request body must be a JSON object.");
+        String account = text(body, "account", true);
+        String roleText = text(body, "role", false);
+        Role role = roleText == null ? null : Role.parse(roleText);
+        if (roleText != null && role == null) {
+            throw new ApiProblem(
+                    400, "invalid_value", "'role' must be one of user, operator, advertiser, business.", "role");
+        }
+        IssuedKey issued = keys.issue(account, role, text(body, "plan", false));
+        ObjectNode out = key(issued.key());
+        out.put("key", issued.secret());
+        out.set("account", account(issued.account()));
+        http.send(res, 201, out);
+    }
+
+    private void revokeKey(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        http.send(res, 200, key(keys.revoke(req.path().pathParameters().get("id"))));
+    }
+
+    private void usage(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        String account = req.query().first("account").orElse(null);
+        String accountId = null;
+        if (account != null) {
+            accountId = keys.account(account)
+                    .orElseThrow(() ->
+                            new ApiProblem(404, "account_not_found", "No account named '" + account + "'.", "account"))
+                    .id();
+        }
+        var query = new UsageQuery(accountId, UsageView.since(req), UsageView.limit(req));
+        http.send(res, 200, UsageView.list(http.mapper(), journal.usage(query)));
+    }
+
+    private static String text(JsonNode body, String field, boolean required) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            if (required)
+                throw new ApiProblem(400, "missing_parameter", "Missing required parameter: '" + field + "'.", field);
+            return null;
+        }
+        if (!node.isTextual()) throw new ApiProblem(400, "invalid_type", "'" + field + "' must be a string.", field);
+        if (node.asText().isBlank())
+            throw new ApiProblem(400, "invalid_value", "'" + field + "' must not be empty.", field);
+        return node.asText();
+    }
+
+    private ObjectNode account(Account a) {
+        ObjectNode node = http.mapper().createObjectNode();
+        node.put("id", a.id());
+        node.put("object", "account");
+        node.put("name", a.name());
+        node.put("role", a.role().wireName());
+        node.put("plan", a.planId());
+        node.put("created_at", a.createdAt());
+        return node;
+    }
+
+    private ObjectNode key(ApiKey k) {
+        ObjectNode node = http.mapper().createObjectNode();
+        node.put("id", k.id());
+        node.put("object", "api_key");
+        node.put("account_id", k.accountId());
+        node.put("hint", k.hint());
+        node.put("created_at", k.createdAt());
+        node.put("revoked_at", k.revokedAt());
+        node.put("active", k.active());
+        return node;
+    }
+}

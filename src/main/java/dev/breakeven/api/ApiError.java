@@ -1,0 +1,80 @@
+package dev.breakeven.api;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.access.AccessException;
+import dev.breakeven.assistant.AssistantException;
+import dev.breakeven.inference.InferenceException;
+import dev.breakeven.metering.MeteringException;
+import dev.breakeven.store.StoreException;
+
+/**
+ * The one mapping from every feature's error to an HTTP status and OpenAI's error body {@code
+ * {"error":{"message","type","param","code"}}}.
+ */
+record ApiError(int status, String type, String code, String message, String param, Long retryAfterSeconds) {
+
+    static ApiError of(Throwable t) {
+        return switch (t) {
+            case ApiProblem p -> new ApiError(p.status, typeFor(p.status), p.code, p.getMessage(), p.param, null);
+            case InferenceException e -> fromInference(e);
+            case AccessException e -> fromAccess(e);
+            case AssistantException e -> new ApiError(503, "server_error", e.code(), e.getMessage(), null, 1L);
+            case MeteringException e ->
+                new ApiError(503, "server_error", e.code(), "Usage records are unavailable right now.", null, 1L);
+            case StoreException e ->
+                new ApiError(503, "server_error", e.code(), "The database is unavailable right now.", null, 1L);
+            default ->
+                new ApiError(
+                        500,
+                        "server_error",
+                        "internal_error",
+                        "The server had an error while processing your request.",
+                        null,
+                        null);
+        };
+    }
+
+    private static ApiError fromInference(InferenceException e) {
+        int status =
+                switch (e.code()) {
+                    case "invalid_request", "upstream_rejected" -> 400;
+                    case "model_not_found" -> 404;
+                    case "request_too_large" -> 413;
+                    case "no_backend", "upstream_unavailable" -> 503;
+                    case "upstream_timeout" -> 504;
+                    default -> 502;
+                };
+        String code = e.code().equals("invalid_request") ? "invalid_value" : e.code();
+        return new ApiError(status, typeFor(status), code, e.getMessage(), e.param(), e.retryAfterSeconds());
+    }
+
+    private static ApiError fromAccess(AccessException e) {
+        int status =
+                switch (e.code()) {
+                    case "account_not_found", "key_not_found" -> 404;
+                    case "role_mismatch" -> 409;
+                    default -> 400;
+                };
+        return new ApiError(status, typeFor(status), e.code(), e.getMessage(), null, null);
+    }
+
+    private static String typeFor(int status) {
+        return switch (status) {
+            case 401 -> "invalid_request_error";
+            case 403 -> "permission_error";
+            case 429 -> "rate_limit_error";
+            default -> status >= 500 ? "server_error" : "invalid_request_error";
+        };
+    }
+
+    ObjectNode body() {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ObjectNode error = root.putObject("error");
+        error.put("message", message);
+        error.put("type", type);
+        error.put("param", param);
+        error.put("code", code);
+        return root;
+    }
+}

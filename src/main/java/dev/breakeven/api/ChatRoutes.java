@@ -1,0 +1,86 @@
+package dev.breakeven.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.access.Caller;
+import dev.breakeven.access.Role;
+import dev.breakeven.assistant.Answer;
+import dev.breakeven.assistant.Assistant;
+import dev.breakeven.assistant.Requester;
+import dev.breakeven.inference.ChatRequest;
+import dev.breakeven.inference.ClientGoneException;
+import dev.breakeven.inference.ModelCatalog;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Set;
+
+/** The OpenAI-compatible surface: {@code /v1/chat/completions} and {@code /v1/models}. */
+final class ChatRoutes implements HttpService {
+    static final Set<Role> CHAT_ROLES = Set.of(Role.USER, Role.OPERATOR);
+
+    private final Authenticator auth;
+    private final HttpJson http;
+    private final Assistant assistant;
+    private final ModelCatalog catalog;
+
+    ChatRoutes(Authenticator auth, HttpJson http, Assistant assistant, ModelCatalog catalog) {
+        this.auth = auth;
+        this.http = http;
+        this.assistant = assistant;
+        this.catalog = catalog;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/chat/completions", this::chat).get("/models", this::models).get("/models/{id}", this::model);
+    }
+
+    private void chat(ServerRequest req, ServerResponse res) {
+        Caller caller = auth.require(req, CHAT_ROLES);
+        ChatRequest chat = ChatRequest.from(http.readBody(req));
+        Requester who = new Requester(caller.account().id(), caller.key().id());
+        if (!chat.stream()) {
+            Answer answer = assistant.answer(who, chat);
+            res.header("x-request-id", answer.event().id());
+            if (answer.event().estimated()) res.header("x-breakeven-usage-estimated", "true");
+            http.send(res, 200, answer.body());
+            return;
+        }
+        EventStream stream = new EventStream(res, http.mapper());
+        try {
+            assistant.stream(who, chat, stream);
+        } catch (ClientGoneException e) {
+            // the client left after its answer was complete; nothing to send
+        } catch (RuntimeException e) {
+            if (!stream.committed()) throw e; // becomes a plain error response
+            stream.fail(ApiError.of(e));
+        }
+    }
+
+    private void models(ServerRequest req, ServerResponse res) {
+        auth.require(req, CHAT_ROLES);
+        ObjectNode list = http.mapper().createObjectNode().put("object", "list");
+        ArrayNode data = list.putArray("data");
+        for (ModelCatalog.Model m : catalog.models()) data.add(modelObject(m));
+        http.send(res, 200, list);
+    }
+
+    private void model(ServerRequest req, ServerResponse res) {
+        auth.require(req, CHAT_ROLES);
+        String id = req.path().pathParameters().get("id");
+        http.send(res, 200, modelObject(catalog.require(id)));
+    }
+
+    private ObjectNode modelObject(ModelCatalog.Model m) {
+        ObjectNode node = http.mapper().createObjectNode();
+        node.put("id", m.id());
+        node.put("object", "model");
+        node.put("created", m.createdAt() / 1000);
+        node.put("owned_by", "breakeven");
+        if (m.description() != null) node.put("description", m.description());
+        node.put("available", !m.routes().isEmpty());
+        return node;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.breakeven.api;
+
+import dev.breakeven.access.Caller;
+import dev.breakeven.access.KeyRing;
+import dev.breakeven.assistant.Assistant;
+import dev.breakeven.inference.ModelCatalog;
+import dev.breakeven.metering.Journal;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Every HTTP route, the access log, request metrics and the one error mapping, wired onto Helidon. */
+public final class HttpApi {
+    private static final Logger ACCESS = Logger.getLogger("breakeven.access");
+    private static final Logger LOG = Logger.getLogger(HttpApi.class.getName());
+
+    /** What the routes need; built in {@code app}. */
+    public record Parts(
+            KeyRing keys,
+            Assistant assistant,
+            ModelCatalog catalog,
+            Journal journal,
+            PrometheusMeterRegistry meters,
+            BooleanSupplier databaseReachable,
+            com.fasterxml.jackson.databind.ObjectMapper json,
+            long maxBodyBytes,
+            boolean accessLog) {}
+
+    private final Parts parts;
+    private final HttpJson http;
+
+    public HttpApi(Parts parts) {
+        this.parts = parts;
+        this.http = new HttpJson(parts.json(), parts.maxBodyBytes());
+    }
+
+    public void routing(HttpRouting.Builder routing) {
+        Authenticator auth = new Authenticator(parts.keys());
+        routing.addFilter(this::observe)
+                .register("/v1", new ChatRoutes(auth, http, parts.assistant(), parts.catalog()))
+                .register("/v1/me", new MeRoutes(auth, http, parts.journal()))
+                .register("/admin/v1", new AdminRoutes(auth, http, parts.keys(), parts.journal()))
+                .register(new OpsRoutes(http, parts.meters(), parts.journal(), parts.databaseReachable()))
+                .any(this::unknownRoute)
+                .error(Throwable.class, this::failure);
+    }
+
+    private void unknownRoute(ServerRequest req, ServerResponse res) {
+        throw new ApiProblem(
+                404,
+                "unknown_url",
+                "Unknown request URL: " + req.prologue().method().text() + " "
+                        + req.path().path() + ".");
+    }
+
+    private void failure(ServerRequest req, ServerResponse res, Throwable t) {
+        ApiError error = ApiError.of(t);
+        if (error.status() >= 500)
+            LOG.log(
+                    Level.SEVERE,
+                    "request failed: " + req.prologue().method().text() + " "
+                            + req.path().path(),
+                    t);
+        if (res.isSent()) return;
+        http.sendError(res, error);
+    }
+
+    /** Access log and latency histogram; never logs headers or bodies, so keys stay out of logs. */
+    private void observe(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        long start = System.nanoTime();
+        try {
+            chain.proceed();
+        } finally {
+            long nanos = System.nanoTime() - start;
+            String route = req.matchingPattern().filter(p -> !p.isEmpty()).orElse("unmatched");
+            String status = Integer.toString(res.status().code());
+            Timer.builder("breakeven.http.requests")
+                    .tag("method", req.prologue().method().text())
+                    .tag("route", route)
+                    .tag("status", status)
+                    .publishPercentileHistogram()
+                    .register(parts.meters())
+                    .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            if (parts.accessLog() && ACCESS.isLoggable(Level.INFO)) {
+                String account = req.context()
+                        .get(Caller.class)
+                        .map(c -> c.account().id())
+                        .orElse("-");
+                ACCESS.info(String.format(
+                        "%s \"%s %s\" %s %.1fms account=%s",
+                        req.remotePeer().host(),
+                        req.prologue().method().text(),
+                        req.path().path(),
+                        status,
+                        nanos / 1e6,
+                        account));
+            }
+        }
+    }
+}

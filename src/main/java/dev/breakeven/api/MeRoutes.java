@@ -1,0 +1,51 @@
+package dev.breakeven.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.access.Caller;
+import dev.breakeven.access.Role;
+import dev.breakeven.metering.Journal;
+import dev.breakeven.metering.UsageQuery;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** Self-service: {@code /v1/me} (who am I) and {@code /v1/me/usage} (what have I used). */
+final class MeRoutes implements HttpService {
+    private static final Set<Role> ANY_ROLE = EnumSet.allOf(Role.class);
+
+    private final Authenticator auth;
+    private final HttpJson http;
+    private final Journal journal;
+
+    MeRoutes(Authenticator auth, HttpJson http, Journal journal) {
+        this.auth = auth;
+        this.http = http;
+        this.journal = journal;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::me).get("/usage", this::usage);
+    }
+
+    private void me(ServerRequest req, ServerResponse res) {
+        Caller caller = auth.require(req, ANY_ROLE);
+        ObjectNode body = http.mapper().createObjectNode();
+        body.put("object", "account");
+        body.put("id", caller.account().id());
+        body.put("name", caller.account().name());
+        body.put("role", caller.role().wireName());
+        body.put("plan", caller.account().planId());
+        body.put("key_id", caller.key().id());
+        http.send(res, 200, body);
+    }
+
+    private void usage(ServerRequest req, ServerResponse res) {
+        Caller caller = auth.require(req, ANY_ROLE);
+        var query = new UsageQuery(caller.account().id(), UsageView.since(req), UsageView.limit(req));
+        http.send(res, 200, UsageView.list(http.mapper(), journal.usage(query)));
+    }
+}

@@ -1,0 +1,88 @@
+package dev.breakeven.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.metering.UsageEvent;
+import io.helidon.webserver.http.ServerRequest;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+
+/** Usage events as JSON, and the query parameters that select them ({@code since}, {@code limit}). */
+final class UsageView {
+    static final int DEFAULT_LIMIT = 1000;
+    static final int MAX_LIMIT = 10_000;
+
+    private UsageView() {}
+
+    static long since(ServerRequest req) {
+        var value = req.query().first("since");
+        if (value.isEmpty()) return 0;
+        String text = value.get();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            try {
+                return Instant.parse(text).toEpochMilli();
+            } catch (DateTimeParseException e2) {
+                throw new ApiProblem(
+                        400,
+                        "invalid_value",
+                        "'since' must be epoch milliseconds or an ISO-8601 instant such as 2026-11-28T00:00:00Z.",
+                        "since");
+            }
+        }
+    }
+
+    static int limit(ServerRequest req) {
+        var value = req.query().first("limit");
+        if (value.isEmpty()) return DEFAULT_LIMIT;
+        try {
+            int limit = Integer.parseInt(value.get());
+            if (limit >= 1 && limit <= MAX_LIMIT) return limit;
+        } catch (NumberFormatException e) {
+            // fall through to the error
+        }
+        throw new ApiProblem(400, "invalid_value", "'limit' must be an integer from 1 to " + MAX_LIMIT + ".", "limit");
+    }
+
+    static ObjectNode list(ObjectMapper json, List<UsageEvent> events) {
+        ObjectNode root = json.createObjectNode().put("object", "list");
+        ArrayNode data = root.putArray("data");
+        long prompt = 0;
+        long completion = 0;
+        for (UsageEvent e : events) {
+            data.add(event(json, e));
+            prompt += e.promptTokens();
+            completion += e.completionTokens();
+        }
+        root.putObject("totals")
+                .put("requests", events.size())
+                .put("prompt_tokens", prompt)
+                .put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion);
+        return root;
+    }
+
+    static ObjectNode event(ObjectMapper json, UsageEvent e) {
+        ObjectNode node = json.createObjectNode();
+        node.put("id", e.id());
+        node.put("object", "usage.event");
+        node.put("occurred_at", e.occurredAt());
+        node.put("account_id", e.accountId());
+        node.put("key_id", e.keyId());
+        node.put("model", e.model());
+        node.put("backend", e.backend());
+        node.put("prompt_tokens", e.promptTokens());
+        node.put("completion_tokens", e.completionTokens());
+        node.put("total_tokens", e.totalTokens());
+        node.put("estimated", e.estimated());
+        node.put("time_to_first_token_ms", e.timeToFirstTokenMillis() < 0 ? null : e.timeToFirstTokenMillis());
+        node.put("duration_ms", e.durationMillis());
+        node.put("outcome", e.outcome().name().toLowerCase());
+        node.put("streamed", e.streamed());
+        node.put("error_code", e.errorCode());
+        return node;
+    }
+}

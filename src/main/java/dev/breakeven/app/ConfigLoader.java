@@ -1,0 +1,202 @@
+package dev.breakeven.app;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads the configuration: built-in defaults, then {@code breakeven.yaml} (if any), then {@code
+ * BREAKEVEN_*} environment variables, then command-line overrides. Unknown keys are errors, so a
+ * typo never silently falls back to a default.
+ */
+public final class ConfigLoader {
+    static final String ENV_PREFIX = "BREAKEVEN_";
+    static final String UPSTREAM_URL = "BREAKEVEN_UPSTREAM_URL";
+    static final String UPSTREAM_MODEL = "BREAKEVEN_UPSTREAM_MODEL";
+
+    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    private final Map<String, String> env;
+
+    public ConfigLoader(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /**
+     * Loads the configuration.
+     *
+     * @param file the YAML file, or null for defaults only
+     * @param overrides dotted keys to values (from command-line flags), applied last
+     * @throws ConfigException naming the file, key and problem when anything is unusable
+     */
+    public BreakevenConfig load(Path file, Map<String, String> overrides) {
+        ObjectNode tree = defaults();
+        Map<String, List<String>> scalarPaths = scalarPaths(tree);
+        if (file != null) merge(tree, readFile(file));
+        env.forEach((name, value) -> {
+            if (!name.startsWith(ENV_PREFIX)) return;
+            List<String> path =
+                    scalarPaths.get(name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT));
+            if (path != null) set(tree, path, value);
+        });
+        overrides.forEach((key, value) -> set(tree, List.of(key.split("\\.")), value));
+        addUpstreamShortcut(tree);
+        BreakevenConfig config = bind(tree, file);
+        return ConfigValidator.validate(withDatabaseDefault(config));
+    }
+
+    private ObjectNode defaults() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("defaults.yaml")) {
+            return (ObjectNode) yaml.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private JsonNode readFile(Path file) {
+        if (!Files.isRegularFile(file)) throw new ConfigException("config file not found: " + file);
+        try {
+            JsonNode node = yaml.readTree(file.toFile());
+            if (node == null || node.isMissingNode() || node.isNull()) return yaml.createObjectNode();
+            if (!node.isObject()) throw new ConfigException(file + ": the top level must be a mapping of keys");
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file + ": not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() == null
+                            ? ""
+                            : " (line " + e.getLocation().getLineNr() + ")"));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Objects merge key by key; anything else (scalars, lists) replaces the default. */
+    private static void merge(ObjectNode target, JsonNode source) {
+        Iterator<Map.Entry<String, JsonNode>> fields = source.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            JsonNode existing = target.get(field.getKey());
+            if (existing instanceof ObjectNode existingObject
+                    && field.getValue().isObject()) {
+                merge(existingObject, field.getValue());
+            } else {
+                target.set(field.getKey(), field.getValue());
+            }
+        }
+    }
+
+    /** {@code server_port -> [server, port]} for every scalar reachable through mappings. */
+    private static Map<String, List<String>> scalarPaths(ObjectNode tree) {
+        Map<String, List<String>> paths = new LinkedHashMap<>();
+        collect(tree, new ArrayList<>(), paths);
+        return paths;
+    }
+
+    private static void collect(JsonNode node, List<String> prefix, Map<String, List<String>> out) {
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            List<String> path = new ArrayList<>(prefix);
+            path.add(field.getKey());
+            if (field.getValue().isObject()) collect(field.getValue(), path, out);
+            else if (!field.getValue().isArray()) out.put(String.join("_", path), path);
+        }
+    }
+
+    private void set(ObjectNode tree, List<String> path, String value) {
+        ObjectNode node = tree;
+        for (String key : path.subList(0, path.size() - 1)) {
+            JsonNode child = node.get(key);
+            if (!(child instanceof ObjectNode)) child = node.putObject(key);
+            node = (ObjectNode) child;
+        }
+        JsonNode scalar;
+        try {
+            scalar = yaml.readTree(value);
+        } catch (JsonProcessingException e) {
+            scalar = null;
+        }
+        String key = path.get(path.size() - 1);
+        if (scalar == null || scalar.isMissingNode() || scalar.isContainerNode()) node.put(key, value);
+        else node.set(key, scalar);
+    }
+
+    /** Lets a newcomer point the {@code assistant} model at any OpenAI-compatible server without a file. */
+    private void addUpstreamShortcut(ObjectNode tree) {
+        String url = env.get(UPSTREAM_URL);
+        if (url == null || url.isBlank()) return;
+        String model = env.getOrDefault(UPSTREAM_MODEL, "default");
+        ObjectNode backend = yaml.createObjectNode()
+                .put("id", "upstream")
+                .put("type", "openai")
+                .put("base_url", url)
+                .put("api_key_env", "BREAKEVEN_UPSTREAM_KEY");
+        ((ArrayNode) tree.withArray("backends")).insert(0, backend);
+        for (JsonNode m : tree.withArray("models")) {
+            if ("assistant".equals(m.path("id").asText())) {
+                ((ObjectNode) m)
+                        .withArray("backends")
+                        .insert(
+                                0,
+                                yaml.createObjectNode()
+                                        .put("backend", "upstream")
+                                        .put("model", model));
+            }
+        }
+    }
+
+    private BreakevenConfig bind(ObjectNode tree, Path file) {
+        String source = file == null ? "configuration" : file.toString();
+        try {
+            return yaml.treeToValue(tree, BreakevenConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException(source + ": unknown key '" + dotted(e.getPath()) + "'");
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(
+                    source + ": bad value for '" + dotted(pathOf(e)) + "': " + e.getOriginalMessage());
+        }
+    }
+
+    private static List<com.fasterxml.jackson.databind.JsonMappingException.Reference> pathOf(
+            JsonProcessingException e) {
+        return e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? m.getPath() : List.of();
+    }
+
+    private static String dotted(List<com.fasterxml.jackson.databind.JsonMappingException.Reference> path) {
+        return path.stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."))
+                .replace(".[", "[");
+    }
+
+    private static BreakevenConfig withDatabaseDefault(BreakevenConfig c) {
+        if (c.database().url() != null && !c.database().url().isBlank()) return c;
+        String url = "jdbc:sqlite:" + Path.of(c.dataDir()).resolve("breakeven.db");
+        var db = new BreakevenConfig.Database(
+                url,
+                c.database().user(),
+                c.database().passwordEnv(),
+                c.database().poolSize());
+        return new BreakevenConfig(c.server(), c.dataDir(), db, c.metering(), c.backends(), c.models());
+    }
+}

@@ -1,0 +1,91 @@
+package dev.breakeven.app;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Checks a bound configuration and fills per-backend defaults; every message names its key. */
+final class ConfigValidator {
+    static final int DEFAULT_CAPACITY = 64;
+    static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+    static final long DEFAULT_FIRST_BYTE_TIMEOUT_MS = 120_000;
+    static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+    private ConfigValidator() {}
+
+    static BreakevenConfig validate(BreakevenConfig c) {
+        require(c.server().port() >= 0 && c.server().port() <= 65535, "server.port must be 0..65535");
+        require(c.server().maxBodyBytes() >= 1024, "server.max_body_bytes must be at least 1024");
+        require(c.database().poolSize() >= 1, "database.pool_size must be at least 1");
+        require(
+                "sync".equals(c.metering().durability())
+                        || "async".equals(c.metering().durability()),
+                "metering.durability must be sync or async, got '"
+                        + c.metering().durability() + "'");
+        List<BreakevenConfig.Backend> backends = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < c.backends().size(); i++) {
+            BreakevenConfig.Backend b = backendWithDefaults(c.backends().get(i), "backends[" + i + "]");
+            require(ids.add(b.id()), "backends[" + i + "].id '" + b.id() + "' is used twice");
+            backends.add(b);
+        }
+        Set<String> models = new HashSet<>();
+        for (int i = 0; i < c.models().size(); i++) {
+            BreakevenConfig.Model m = c.models().get(i);
+            String key = "models[" + i + "]";
+            require(m.id() != null && !m.id().isBlank(), key + ".id is required");
+            require(models.add(m.id()), key + ".id '" + m.id() + "' is used twice");
+            List<BreakevenConfig.Route> routes = m.backends() == null ? List.of() : m.backends();
+            for (int j = 0; j < routes.size(); j++) {
+                BreakevenConfig.Route r = routes.get(j);
+                String rk = key + ".backends[" + j + "]";
+                require(
+                        r.backend() != null && ids.contains(r.backend()),
+                        rk + ".backend names no configured backend: '" + r.backend() + "'");
+                require(r.model() != null && !r.model().isBlank(), rk + ".model is required");
+            }
+        }
+        List<BreakevenConfig.Model> normalizedModels = c.models().stream()
+                .map(m -> new BreakevenConfig.Model(
+                        m.id(), m.description(), m.backends() == null ? List.of() : m.backends()))
+                .toList();
+        return new BreakevenConfig(c.server(), c.dataDir(), c.database(), c.metering(), backends, normalizedModels);
+    }
+
+    private static BreakevenConfig.Backend backendWithDefaults(BreakevenConfig.Backend b, String key) {
+        require(
+                b.id() != null && b.id().matches("[A-Za-z0-9._-]{1,64}"),
+                key + ".id is required (letters, digits, . _ -)");
+        require("openai".equals(b.type()), key + ".type must be openai, got '" + b.type() + "'");
+        require(b.baseUrl() != null, key + ".base_url is required for type openai");
+        try {
+            URI uri = URI.create(b.baseUrl());
+            require(
+                    "http".equals(uri.getScheme()) || "https".equals(uri.getScheme()),
+                    key + ".base_url must be http(s)");
+            require(uri.getHost() != null, key + ".base_url has no host");
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key + ".base_url is not a URL: " + b.baseUrl());
+        }
+        int capacity = b.capacity() == null ? DEFAULT_CAPACITY : b.capacity();
+        require(capacity >= 1, key + ".capacity must be at least 1");
+        long connect = positive(b.connectTimeoutMs(), DEFAULT_CONNECT_TIMEOUT_MS, key + ".connect_timeout_ms");
+        long firstByte =
+                positive(b.firstByteTimeoutMs(), DEFAULT_FIRST_BYTE_TIMEOUT_MS, key + ".first_byte_timeout_ms");
+        long idle = positive(b.idleTimeoutMs(), DEFAULT_IDLE_TIMEOUT_MS, key + ".idle_timeout_ms");
+        return new BreakevenConfig.Backend(
+                b.id(), b.type(), b.baseUrl(), b.apiKeyEnv(), b.apiKeyFile(), capacity, connect, firstByte, idle);
+    }
+
+    private static long positive(Long value, long fallback, String key) {
+        if (value == null) return fallback;
+        require(value > 0, key + " must be positive");
+        return value;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new ConfigException(message);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.breakeven.app;
+
+import dev.breakeven.access.ApiKey;
+import dev.breakeven.access.IssuedKey;
+import dev.breakeven.access.KeyRing;
+import dev.breakeven.access.Role;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code breakeven demo}: the server on the embedded defaults, with an operator and a user key
+ * printed. Each run replaces the previous run's demo keys, so old printed keys stop working.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Start a demo server with ready-made keys.")
+final class DemoCommand implements Runnable {
+    static final String OPERATOR = "demo-operator";
+    static final String USER = "demo-user";
+
+    @Mixin
+    ConfigOptions options;
+
+    @Option(names = "--port", paramLabel = "N", description = "Port to listen on (default 8080).")
+    Integer port;
+
+    @Override
+    public void run() {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        if (port != null) overrides.put("server.port", port.toString());
+        BreakevenConfig config = options.load(overrides);
+        Breakeven running = Breakeven.start(config, Clock.systemUTC(), System.getenv());
+        IssuedKey operator = freshKey(running.keys(), OPERATOR, Role.OPERATOR);
+        IssuedKey user = freshKey(running.keys(), USER, Role.USER);
+        printWelcome(System.out, running, operator, user);
+        ServeCommand.awaitShutdown(running);
+    }
+
+    private static IssuedKey freshKey(KeyRing keys, String account, Role role) {
+        if (keys.account(account).isPresent()) {
+            for (ApiKey k : keys.keys(account)) if (k.active()) keys.revoke(k.id());
+        }
+        return keys.issue(account, role, null);
+    }
+
+    private static void printWelcome(PrintStream out, Breakeven running, IssuedKey operator, IssuedKey user) {
+        String url = running.url();
+        boolean hasBackend = running.config().models().stream()
+                .anyMatch(m -> m.id().equals("assistant") && !m.backends().isEmpty());
+        out.println();
+        out.println("Breakeven demo is running at " + url + "  (data in "
+                + running.config().dataDir() + ")");
+        out.println();
+        out.println("  operator key  " + operator.secret() + "   (account " + OPERATOR + ")");
+        out.println("  user key      " + user.secret() + "   (account " + USER + ")");
+        out.println();
+        out.println("Ask the assistant:");
+        out.println("  curl " + url + "/v1/chat/completions \\");
+        out.println("    -H 'Authorization: Bearer " + user.secret() + "' -H 'Content-Type: application/json' \\");
+        out.println("    -d '{\"model\":\"assistant\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}'");
+        out.println("See what it used:");
+        out.println("  curl " + url + "/v1/me/usage -H 'Authorization: Bearer " + user.secret() + "'");
+        if (!hasBackend) {
+            out.println();
+            out.println("The model 'assistant' has no backend yet, so chat requests answer 503 no_backend.");
+            out.println("Point it at any OpenAI-compatible server (vLLM, llama.cpp server, Ollama, a cloud API):");
+            out.println(
+                    "  BREAKEVEN_UPSTREAM_URL=http://127.0.0.1:11434/v1 BREAKEVEN_UPSTREAM_MODEL=llama3.2 ./breakeven demo");
+            out.println(
+                    "(a key for it goes in BREAKEVEN_UPSTREAM_KEY), or configure backends in breakeven.yaml: docs/configuration.md.");
+        }
+        out.println();
+        out.println("Press Ctrl+C to stop.");
+        out.flush();
+    }
+}

@@ -1,0 +1,259 @@
+package dev.breakeven.assistant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.inference.ChatRequest;
+import dev.breakeven.inference.ClientGoneException;
+import dev.breakeven.inference.Completion;
+import dev.breakeven.inference.GenerationRequest;
+import dev.breakeven.inference.InferenceException;
+import dev.breakeven.inference.ModelCatalog;
+import dev.breakeven.inference.StreamEnd;
+import dev.breakeven.inference.TokenCounter;
+import dev.breakeven.inference.Usage;
+import dev.breakeven.metering.Durability;
+import dev.breakeven.metering.Journal;
+import dev.breakeven.metering.UsageEvent;
+import dev.breakeven.metering.UsageEvent.Outcome;
+import dev.breakeven.store.Ids;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One chat turn, the same for the HTTP API and (later) business channels: pick a backend for the
+ * model, run the generation, relay it, and record exactly one usage event for it — finished,
+ * failed or cancelled.
+ */
+public final class Assistant {
+    private static final Logger LOG = Logger.getLogger(Assistant.class.getName());
+
+    private final ModelCatalog catalog;
+    private final Journal journal;
+    private final Durability durability;
+    private final Ids ids;
+    private final Clock clock;
+    private final TokenCounter tokens;
+    private final TurnMetrics metrics;
+
+    public Assistant(
+            ModelCatalog catalog,
+            Journal journal,
+            Durability durability,
+            Ids ids,
+            Clock clock,
+            TokenCounter tokens,
+            TurnMetrics metrics) {
+        this.catalog = catalog;
+        this.journal = journal;
+        this.durability = durability;
+        this.ids = ids;
+        this.clock = clock;
+        this.tokens = tokens;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Answers a non-streamed request.
+     *
+     * @throws InferenceException when the model is unknown, has no backend, or every backend failed
+     * @throws AssistantException {@code usage_not_recorded} when the usage event could not be made
+     *     durable in sync mode
+     */
+    public Answer answer(Requester who, ChatRequest request) {
+        Turn turn = begin(who, request);
+        Served<Completion> served = turn.run(
+                route -> route.backend().complete(new GenerationRequest(request, route.upstreamModel())), null);
+        ObjectNode body = served.result().body();
+        body.put("id", turn.id);
+        body.put("model", turn.model.id());
+        Usage usage = served.result().usage();
+        if (usage == null) {
+            usage = estimate(request, completionText(body));
+            body.set("usage", usageNode(usage));
+        }
+        UsageEvent event = turn.event(served.route(), usage, -1, Outcome.COMPLETED, null);
+        record(event);
+        return new Answer(body, event);
+    }
+
+    /**
+     * Streams an answer to {@code sink}, then ends it with {@link TurnSink#done()}.
+     *
+     * @return the usage event, also when the client went away mid-stream (outcome {@code CANCELLED})
+     * @throws InferenceException when the turn fails; if nothing was sent yet the caller can still
+     *     answer with an error status
+     * @throws AssistantException {@code usage_not_recorded} in sync mode when the journal refused the event
+     */
+    public UsageEvent stream(Requester who, ChatRequest request, TurnSink sink) {
+        Turn turn = begin(who, request);
+        Relay relay = new Relay(turn.id, turn.model.id(), request.includeUsage(), sink, turn.startNanos);
+        Served<StreamEnd> served;
+        try {
+            served = turn.run(
+                    route -> route.backend().stream(new GenerationRequest(request, route.upstreamModel()), relay),
+                    relay);
+        } catch (ClientGoneException e) {
+            UsageEvent event = turn.event(
+                    turn.lastRoute,
+                    estimate(request, relay.text()),
+                    relay.timeToFirstTokenMillis(),
+                    Outcome.CANCELLED,
+                    "client_disconnected");
+            recordQuietly(event);
+            return event;
+        }
+        Usage usage = served.result().usage();
+        if (usage == null) {
+            usage = estimate(request, relay.text());
+            if (request.includeUsage()) relay.sendOwnUsage(usageChunk(turn, usage));
+        }
+        UsageEvent event = turn.event(served.route(), usage, relay.timeToFirstTokenMillis(), Outcome.COMPLETED, null);
+        record(event);
+        sink.done();
+        return event;
+    }
+
+    private Turn begin(Requester who, ChatRequest request) {
+        ModelCatalog.Model model = catalog.require(request.model());
+        if (model.routes().isEmpty()) {
+            throw new InferenceException(
+                    "no_backend",
+                    "The model '" + model.id() + "' has no backend configured yet. "
+                            + "Point it at an OpenAI-compatible server (see docs/configuration.md, or set BREAKEVEN_UPSTREAM_URL).");
+        }
+        return new Turn(who, request, model, "chatcmpl-" + ids.next(""), clock.millis(), System.nanoTime());
+    }
+
+    private Usage estimate(ChatRequest request, String completion) {
+        return new Usage(tokens.countMessages(request.body().path("messages")), tokens.count(completion), true);
+    }
+
+    private static String completionText(ObjectNode body) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode choice : body.path("choices"))
+            text.append(choice.path("message").path("content").asText(""));
+        return text.toString();
+    }
+
+    private static ObjectNode usageNode(Usage usage) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("prompt_tokens", usage.promptTokens());
+        node.put("completion_tokens", usage.completionTokens());
+        node.put("total_tokens", usage.totalTokens());
+        return node;
+    }
+
+    private ObjectNode usageChunk(Turn turn, Usage usage) {
+        ObjectNode chunk = JsonNodeFactory.instance.objectNode();
+        chunk.put("object", "chat.completion.chunk");
+        chunk.put("created", turn.admittedAt / 1000);
+        chunk.putArray("choices");
+        chunk.set("usage", usageNode(usage));
+        return chunk;
+    }
+
+    /** Makes the event durable before the caller sends its last bytes (sync), or just queues it (async). */
+    private void record(UsageEvent event) {
+        metrics.observe(event);
+        var appended = journal.append(event);
+        if (durability == Durability.ASYNC) {
+            appended.exceptionally(e -> {
+                LOG.log(Level.SEVERE, "usage event " + event.id() + " was not recorded: " + e.getMessage());
+                return null;
+            });
+            return;
+        }
+        try {
+            appended.join();
+        } catch (CompletionException e) {
+            throw new AssistantException(
+                    "usage_not_recorded",
+                    "The answer's usage could not be recorded, so it was withheld.",
+                    e.getCause());
+        }
+    }
+
+    /** For turns that already failed or were abandoned: the event is written, its failure only logged. */
+    private void recordQuietly(UsageEvent event) {
+        try {
+            record(event);
+        } catch (AssistantException e) {
+            LOG.log(Level.SEVERE, "usage event " + event.id() + " was not recorded: " + e.getMessage());
+        }
+    }
+
+    private record Served<T>(ModelCatalog.Route route, T result) {}
+
+    /** The state of one turn from admission to its usage event. */
+    private final class Turn {
+        final Requester who;
+        final ChatRequest request;
+        final ModelCatalog.Model model;
+        final String id;
+        final long admittedAt;
+        final long startNanos;
+        ModelCatalog.Route lastRoute;
+
+        Turn(
+                Requester who,
+                ChatRequest request,
+                ModelCatalog.Model model,
+                String id,
+                long admittedAt,
+                long startNanos) {
+            this.who = who;
+            this.request = request;
+            this.model = model;
+            this.id = id;
+            this.admittedAt = admittedAt;
+            this.startNanos = startNanos;
+        }
+
+        /**
+         * Tries the model's routes in order. A backend that could not be reached is skipped while
+         * nothing has been sent; any other failure is recorded and thrown.
+         */
+        <T> Served<T> run(Function<ModelCatalog.Route, T> generation, Relay relay) {
+            List<ModelCatalog.Route> routes = model.routes();
+            for (int i = 0; ; i++) {
+                lastRoute = routes.get(i);
+                try {
+                    return new Served<>(lastRoute, generation.apply(lastRoute));
+                } catch (InferenceException e) {
+                    metrics.upstreamError(lastRoute.backend().id(), e.code());
+                    boolean nothingSent = relay == null || relay.sent() == 0;
+                    if (e.code().equals("upstream_unavailable") && nothingSent && i + 1 < routes.size()) continue;
+                    String partial = relay == null ? "" : relay.text();
+                    long ttft = relay == null ? -1 : relay.timeToFirstTokenMillis();
+                    recordQuietly(event(lastRoute, estimate(request, partial), ttft, Outcome.FAILED, e.code()));
+                    throw e;
+                }
+            }
+        }
+
+        UsageEvent event(ModelCatalog.Route route, Usage usage, long ttftMillis, Outcome outcome, String errorCode) {
+            long duration = (System.nanoTime() - startNanos) / 1_000_000;
+            return new UsageEvent(
+                    id,
+                    admittedAt,
+                    who.accountId(),
+                    who.keyId(),
+                    model.id(),
+                    route == null ? null : route.backend().id(),
+                    route == null ? null : route.upstreamModel(),
+                    usage.promptTokens(),
+                    usage.completionTokens(),
+                    usage.estimated(),
+                    ttftMillis,
+                    duration,
+                    outcome,
+                    request.stream(),
+                    errorCode);
+        }
+    }
+}

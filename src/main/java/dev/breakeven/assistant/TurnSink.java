@@ -1,0 +1,17 @@
+package dev.breakeven.assistant;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Where a streamed chat turn goes: an HTTP response now, a messaging channel later. */
+public interface TurnSink {
+    /**
+     * Sends one {@code chat.completion.chunk} at once. The first call commits the response, so
+     * errors before it can still become a plain error status.
+     *
+     * @throws dev.breakeven.inference.ClientGoneException if the client has gone
+     */
+    void chunk(ObjectNode chunk);
+
+    /** Ends a finished stream (the {@code [DONE]} marker). Called after the usage event is durable in sync mode. */
+    void done();
+}

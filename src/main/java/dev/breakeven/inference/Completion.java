@@ -1,0 +1,11 @@
+package dev.breakeven.inference;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A finished non-streamed generation.
+ *
+ * @param body the {@code chat.completion} object, with every field the backend returned
+ * @param usage what the backend reported, or null if it reported nothing
+ */
+public record Completion(ObjectNode body, Usage usage) {}
