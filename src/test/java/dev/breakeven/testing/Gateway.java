@@ -1,0 +1,184 @@
+package dev.breakeven.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.breakeven.access.Role;
+import dev.breakeven.app.Breakeven;
+import dev.breakeven.app.BreakevenConfig;
+import dev.breakeven.app.ConfigLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A real Breakeven listening on a loopback port, configured through a real YAML file, in front of
+ * a {@link MockUpstream}, with a key of every role ready. Tests talk to it with a real HTTP client.
+ */
+public final class Gateway implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    public final MockUpstream upstream;
+    public final Breakeven server;
+    public final String userKey;
+    public final String operatorKey;
+    public final String advertiserKey;
+    public final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private Gateway(MockUpstream upstream, Breakeven server) {
+        this.upstream = upstream;
+        this.server = server;
+        this.userKey = server.keys().issue("alice", Role.USER, null).secret();
+        this.operatorKey = server.keys().issue("ops", Role.OPERATOR, null).secret();
+        this.advertiserKey =
+                server.keys().issue("acme-ads", Role.ADVERTISER, null).secret();
+    }
+
+    public static Builder in(Path dir) {
+        return new Builder(dir);
+    }
+
+    /** Options for the gateway's YAML; defaults suit most tests. */
+    public static final class Builder {
+        private final Path dir;
+        private String databaseUrl;
+        private String durability = "sync";
+        private long firstByteTimeoutMs = 10_000;
+        private long idleTimeoutMs = 10_000;
+        private long maxBodyBytes = 1_048_576;
+        private String extraBackends = "";
+        private String extraRoutes = "";
+
+        private Builder(Path dir) {
+            this.dir = dir;
+        }
+
+        public Builder database(String url) {
+            this.databaseUrl = url;
+            return this;
+        }
+
+        public Builder durability(String mode) {
+            this.durability = mode;
+            return this;
+        }
+
+        public Builder timeouts(Duration firstByte, Duration idle) {
+            this.firstByteTimeoutMs = firstByte.toMillis();
+            this.idleTimeoutMs = idle.toMillis();
+            return this;
+        }
+
+        public Builder maxBodyBytes(long bytes) {
+            this.maxBodyBytes = bytes;
+            return this;
+        }
+
+        /** Puts a backend at {@code baseUrl} ahead of the mock in the {@code assistant} model's routes. */
+        public Builder preferredBackend(String id, String baseUrl) {
+            this.extraBackends =
+                    "  - {id: " + id + ", type: openai, base_url: \"" + baseUrl + "\", connect_timeout_ms: 2000}\n";
+            this.extraRoutes = "{backend: " + id + ", model: other-model}, ";
+            return this;
+        }
+
+        public Gateway start() {
+            return start(MockUpstream.start());
+        }
+
+        public Gateway start(MockUpstream upstream) {
+            String url = databaseUrl != null ? databaseUrl : "jdbc:sqlite:" + dir.resolve("breakeven.db");
+            String yaml = """
+                    server: {host: 127.0.0.1, port: 0, max_body_bytes: %d}
+                    data_dir: "%s"
+                    database: {url: "%s"}
+                    metering: {durability: %s}
+                    backends:
+                    %s  - {id: mock, type: openai, base_url: "%s", api_key_env: MOCK_KEY, first_byte_timeout_ms: %d, idle_timeout_ms: %d}
+                    models:
+                      - {id: assistant, backends: [%s{backend: mock, model: mock-model}]}
+                      - {id: unrouted, backends: []}
+                    """.formatted(
+                            maxBodyBytes,
+                            dir,
+                            url,
+                            durability,
+                            extraBackends,
+                            upstream.baseUrl(),
+                            firstByteTimeoutMs,
+                            idleTimeoutMs,
+                            extraRoutes);
+            try {
+                Path file = dir.resolve("breakeven.yaml");
+                Files.writeString(file, yaml);
+                BreakevenConfig config = new ConfigLoader(Map.of()).load(file, Map.of());
+                return new Gateway(
+                        upstream, Breakeven.start(config, Clock.systemUTC(), Map.of("MOCK_KEY", "upstream-secret")));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (RuntimeException e) {
+                upstream.close();
+                throw e;
+            }
+        }
+    }
+
+    public URI uri(String path) {
+        return URI.create(server.url() + path);
+    }
+
+    public HttpRequest.Builder request(String path, String key) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        return b;
+    }
+
+    public HttpResponse<String> post(String path, String key, String body) {
+        return send(request(path, key)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    }
+
+    public HttpResponse<String> get(String path, String key) {
+        return send(request(path, key).GET().build());
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON (status " + response.statusCode() + "): " + response.body(), e);
+        }
+    }
+
+    public static String chat(String model, boolean stream, String extra) {
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story\"}]" + extra + "}";
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        upstream.close();
+    }
+}
