@@ -83,7 +83,9 @@ public final class Database implements AutoCloseable {
         // Portable DDL lives in common/; what differs (identity columns, types) in one folder per engine.
         Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration/common", "classpath:db/migration/" + kind.name().toLowerCase())
+                .locations(
+                        "classpath:db/migration/common",
+                        "classpath:db/migration/" + kind.name().toLowerCase())
                 .loggers("slf4j")
                 .load()
                 .migrate();
@@ -93,7 +95,8 @@ public final class Database implements AutoCloseable {
         if (url.startsWith("jdbc:sqlite:")) return Kind.SQLITE;
         if (url.startsWith("jdbc:postgresql:")) return Kind.POSTGRESQL;
         throw new StoreException(
-                "unsupported_database", "database.url must start with jdbc:sqlite: or jdbc:postgresql:, got " + redact(url));
+                "unsupported_database",
+                "database.url must start with jdbc:sqlite: or jdbc:postgresql:, got " + redact(url));
     }
 
     private static void ensureParentDirectory(String url) {
@@ -105,7 +108,8 @@ public final class Database implements AutoCloseable {
         try {
             if (parent != null) Files.createDirectories(parent);
         } catch (IOException e) {
-            throw new StoreException("database_unavailable", "cannot create directory " + parent + ": " + e.getMessage());
+            throw new StoreException(
+                    "database_unavailable", "cannot create directory " + parent + ": " + e.getMessage());
         }
     }
 
@@ -135,7 +139,9 @@ public final class Database implements AutoCloseable {
     /** True when a trivial query answers within the pool's timeout. */
     public boolean isReachable() {
         try {
-            return jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
+            return jdbi.withHandle(
+                            h -> h.createQuery("SELECT 1").mapTo(Integer.class).one())
+                    == 1;
         } catch (RuntimeException e) {
             return false;
         }

@@ -24,8 +24,8 @@ public enum TestDatabase {
     /** A migrated, empty database; SQLite lives under {@code dir}. */
     public Opened open(Path dir) {
         return switch (this) {
-            case SQLITE -> new Opened(
-                    Database.open(DatabaseSettings.of("jdbc:sqlite:" + dir.resolve("test.db"))), null, null);
+            case SQLITE ->
+                new Opened(Database.open(DatabaseSettings.of("jdbc:sqlite:" + dir.resolve("test.db"))), null, null);
             case POSTGRESQL -> openPostgres();
         };
     }
