@@ -117,6 +117,7 @@ public final class Gateway implements AutoCloseable {
                             idleTimeoutMs,
                             extraRoutes);
             try {
+                Files.createDirectories(dir);
                 Path file = dir.resolve("breakeven.yaml");
                 Files.writeString(file, yaml);
                 BreakevenConfig config = new ConfigLoader(Map.of()).load(file, Map.of());
