@@ -58,7 +58,7 @@ public final class HttpApi {
                 404,
                 "unknown_url",
                 "Unknown request URL: " + req.prologue().method().text() + " "
-                        + req.path().path() + ".");
+                        + req.prologue().uriPath().path() + ".");
     }
 
     private void failure(ServerRequest req, ServerResponse res, Throwable t) {
@@ -67,7 +67,7 @@ public final class HttpApi {
             LOG.log(
                     Level.SEVERE,
                     "request failed: " + req.prologue().method().text() + " "
-                            + req.path().path(),
+                            + req.prologue().uriPath().path(),
                     t);
         if (res.isSent()) return;
         http.sendError(res, error);
@@ -98,7 +98,7 @@ public final class HttpApi {
                         "%s \"%s %s\" %s %.1fms account=%s",
                         req.remotePeer().host(),
                         req.prologue().method().text(),
-                        req.path().path(),
+                        req.prologue().uriPath().path(),
                         status,
                         nanos / 1e6,
                         account));

@@ -107,12 +107,15 @@ public final class Assistant {
             recordQuietly(event);
             return event;
         }
-        Usage usage = served.result().usage();
-        if (usage == null) {
-            usage = estimate(request, relay.text());
-            if (request.includeUsage()) relay.sendOwnUsage(usageChunk(turn, usage));
-        }
+        Usage reported = served.result().usage();
+        Usage usage = reported != null ? reported : estimate(request, relay.text());
         UsageEvent event = turn.event(served.route(), usage, relay.timeToFirstTokenMillis(), Outcome.COMPLETED, null);
+        try {
+            if (reported == null && request.includeUsage()) relay.sendOwnUsage(usageChunk(turn, usage));
+        } catch (ClientGoneException e) {
+            recordQuietly(event); // the answer was whole; only our usage chunk missed the client
+            throw e;
+        }
         record(event);
         sink.done();
         return event;
@@ -228,12 +231,21 @@ public final class Assistant {
                     metrics.upstreamError(lastRoute.backend().id(), e.code());
                     boolean nothingSent = relay == null || relay.sent() == 0;
                     if (e.code().equals("upstream_unavailable") && nothingSent && i + 1 < routes.size()) continue;
-                    String partial = relay == null ? "" : relay.text();
-                    long ttft = relay == null ? -1 : relay.timeToFirstTokenMillis();
-                    recordQuietly(event(lastRoute, estimate(request, partial), ttft, Outcome.FAILED, e.code()));
+                    recordFailure(relay, e.code());
+                    throw e;
+                } catch (ClientGoneException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    recordFailure(relay, "internal_error"); // a bug, not a backend's failure: still one event
                     throw e;
                 }
             }
+        }
+
+        private void recordFailure(Relay relay, String code) {
+            String partial = relay == null ? "" : relay.text();
+            long ttft = relay == null ? -1 : relay.timeToFirstTokenMillis();
+            recordQuietly(event(lastRoute, estimate(request, partial), ttft, Outcome.FAILED, code));
         }
 
         UsageEvent event(ModelCatalog.Route route, Usage usage, long ttftMillis, Outcome outcome, String errorCode) {
