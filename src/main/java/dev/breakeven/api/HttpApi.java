@@ -63,12 +63,10 @@ public final class HttpApi {
 
     private void failure(ServerRequest req, ServerResponse res, Throwable t) {
         ApiError error = ApiError.of(t);
-        if (error.status() >= 500)
-            LOG.log(
-                    Level.SEVERE,
-                    "request failed: " + req.prologue().method().text() + " "
-                            + req.prologue().uriPath().path(),
-                    t);
+        String what =
+                req.prologue().method().text() + " " + req.prologue().uriPath().path();
+        if (error.status() == 500) LOG.log(Level.SEVERE, "request failed: " + what, t);
+        else if (error.status() > 500) LOG.warning(what + ": " + error.code() + ": " + error.message());
         if (res.isSent()) return;
         http.sendError(res, error);
     }

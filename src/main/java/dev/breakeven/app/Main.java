@@ -45,8 +45,8 @@ public final class Main implements Runnable {
         FLYWAY.setLevel(Level.WARNING);
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose")
-                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            boolean verbose = false;
+            for (var p = parseResult; p != null; p = p.subcommand()) verbose |= p.hasMatchedOption("--verbose");
             if (verbose) e.printStackTrace(commandLine.getErr());
             commandLine.getErr().println("breakeven: " + oneLine(e));
             return 1;
