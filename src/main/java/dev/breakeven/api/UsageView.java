@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.metering.UsageEvent;
+import dev.breakeven.metering.UsageJson;
 import io.helidon.webserver.http.ServerRequest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -53,7 +54,7 @@ final class UsageView {
         long prompt = 0;
         long completion = 0;
         for (UsageEvent e : events) {
-            data.add(event(json, e));
+            data.add(UsageJson.of(json, e));
             prompt += e.promptTokens();
             completion += e.completionTokens();
         }
@@ -63,26 +64,5 @@ final class UsageView {
                 .put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
         return root;
-    }
-
-    static ObjectNode event(ObjectMapper json, UsageEvent e) {
-        ObjectNode node = json.createObjectNode();
-        node.put("id", e.id());
-        node.put("object", "usage.event");
-        node.put("occurred_at", e.occurredAt());
-        node.put("account_id", e.accountId());
-        node.put("key_id", e.keyId());
-        node.put("model", e.model());
-        node.put("backend", e.backend());
-        node.put("prompt_tokens", e.promptTokens());
-        node.put("completion_tokens", e.completionTokens());
-        node.put("total_tokens", e.totalTokens());
-        node.put("estimated", e.estimated());
-        node.put("time_to_first_token_ms", e.timeToFirstTokenMillis() < 0 ? null : e.timeToFirstTokenMillis());
-        node.put("duration_ms", e.durationMillis());
-        node.put("outcome", e.outcome().name().toLowerCase());
-        node.put("streamed", e.streamed());
-        node.put("error_code", e.errorCode());
-        return node;
     }
 }

@@ -6,6 +6,7 @@ import dev.breakeven.access.JdbiAccessRepository;
 import dev.breakeven.access.KeyRing;
 import dev.breakeven.metering.JdbiJournalRepository;
 import dev.breakeven.metering.UsageEvent;
+import dev.breakeven.metering.UsageJson;
 import dev.breakeven.metering.UsageQuery;
 import dev.breakeven.store.Database;
 import dev.breakeven.store.Ids;
@@ -127,7 +128,7 @@ final class UsageCommand implements Runnable {
                     Long.toString(e.promptTokens()),
                     Long.toString(e.completionTokens()),
                     Boolean.toString(e.estimated()),
-                    Long.toString(e.timeToFirstTokenMillis()),
+                    e.timeToFirstTokenMillis() < 0 ? "" : Long.toString(e.timeToFirstTokenMillis()),
                     Long.toString(e.durationMillis()),
                     e.outcome().name().toLowerCase(),
                     Boolean.toString(e.streamed()),
@@ -143,12 +144,9 @@ final class UsageCommand implements Runnable {
     }
 
     private static void printJson(PrintStream out, List<UsageEvent> events) {
-        ObjectMapper json = new ObjectMapper()
-                .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
-        try {
-            out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(json.valueToTree(events)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-            throw new IllegalStateException(ex);
-        }
+        ObjectMapper json = new ObjectMapper();
+        var array = json.createArrayNode();
+        for (UsageEvent e : events) array.add(UsageJson.of(json, e));
+        out.println(array.toPrettyString());
     }
 }
