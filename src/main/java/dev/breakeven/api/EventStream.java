@@ -37,6 +37,8 @@ final class EventStream implements TurnSink {
     public void chunk(ObjectNode chunk) {
         try {
             byte[] payload = json.writeValueAsBytes(chunk);
+            if (out == null && chunk.hasNonNull("id"))
+                res.header("x-request-id", chunk.get("id").asText());
             OutputStream o = open();
             o.write(PREFIX);
             o.write(payload);

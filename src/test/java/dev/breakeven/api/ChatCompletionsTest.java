@@ -96,6 +96,7 @@ class ChatCompletionsTest {
         List<JsonNode> chunks = Sse.chunks(events);
         String id = chunks.getFirst().get("id").asText();
         assertThat(id).startsWith("chatcmpl-");
+        assertThat(res.headers().firstValue("x-request-id")).contains(id);
         for (JsonNode chunk : chunks) {
             assertThat(chunk.get("id").asText()).isEqualTo(id);
             assertThat(chunk.get("object").asText()).isEqualTo("chat.completion.chunk");
