@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  * </ul>
  *
  * Runs SQLite on a temporary file, and PostgreSQL too when {@code BREAKEVEN_TEST_PG_URL} is set (in
- * a fresh schema, dropped afterwards). Each shape runs once unmeasured to warm the JIT.
+ * a fresh schema, dropped afterwards). Each shape runs once unmeasured to warm the JIT. {@code
+ * -Dbench.maxBatch=N} overrides the journal's largest batch.
  *
  * <pre>
  * java -cp target/test-classes:target/classes:$(cat cp.txt) dev.breakeven.bench.JournalIngestBench \
@@ -76,7 +77,15 @@ public final class JournalIngestBench {
         Path dir = Files.createTempDirectory("journal-bench");
         try (TestDatabase.Opened opened = engine.open(dir)) {
             JdbiJournalRepository repository = new JdbiJournalRepository(opened.db());
-            GroupCommitJournal journal = new GroupCommitJournal(repository, Clock.systemUTC());
+            GroupCommitJournal.Settings defaults = GroupCommitJournal.Settings.defaults();
+            GroupCommitJournal journal = new GroupCommitJournal(
+                    repository,
+                    Clock.systemUTC(),
+                    new GroupCommitJournal.Settings(
+                            Integer.getInteger("bench.maxBatch", defaults.maxBatch()),
+                            defaults.capacity(),
+                            defaults.attempts(),
+                            defaults.backoff()));
             // Built beforehand, so that the run times the journal rather than event construction. Ids
             // are time-ordered like the gateway's (store.Ids), accounts spread over 1,000.
             Ids ids = new Ids(Clock.systemUTC());
