@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * A {@link Journal} with group commit: appenders only enqueue; one platform thread named {@code
  * journal-writer} takes everything waiting (up to {@link Settings#maxBatch()} events), writes it in
  * one transaction and then completes those events' futures. Concurrent appenders thus share one
- * flush per batch, and the busier the journal, the larger its batches.
+ * flush per batch, and the busier the journal, the larger its batches. Each row's {@code
+ * recorded_at} is the clock's time when its batch was written. An id already stored (or queued twice)
+ * is acknowledged like any other and stores nothing new: the first version stored stays.
  *
  * <p>Failure behaviour: a batch the repository refuses is retried {@link Settings#attempts()} times
  * in all, with a doubling backoff from {@link Settings#backoff()}; if every attempt fails, each of
@@ -107,9 +109,20 @@ public final class GroupCommitJournal implements Journal {
         return entry.future();
     }
 
+    /**
+     * Reads durable events straight from the repository (not those still queued).
+     *
+     * @throws MeteringException {@code journal_unavailable} when the database cannot be read
+     */
     @Override
     public List<UsageEvent> usage(UsageQuery query) {
-        return repository.usage(query);
+        try {
+            return repository.usage(query);
+        } catch (IllegalArgumentException | MeteringException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure("journal_unavailable", "the journal could not be read: " + rootMessage(e), e);
+        }
     }
 
     @Override
@@ -144,6 +157,7 @@ public final class GroupCommitJournal implements Journal {
                 queue.add(STOP);
             }
         }
+        if (Thread.currentThread() == writer) return; // called from a future's callback: the writer stops by itself
         boolean interrupted = false;
         while (writer.isAlive()) {
             try {

@@ -15,8 +15,9 @@ public interface Journal extends AutoCloseable {
      * @return a future that completes when the event is durable (flushed to disk by SQLite or
      *     committed by PostgreSQL). Appending an id already in the journal completes normally and
      *     stores nothing new. The future fails with {@link MeteringException} ({@code
-     *     journal_unavailable}) if the database refuses the batch after retries, or ({@code
-     *     journal_closed}) if the journal is closed.
+     *     journal_unavailable}) if the database refuses the batch after retries (or too many
+     *     events are already waiting for it), ({@code journal_closed}) if the journal is closed, or
+     *     ({@code invalid_event}) if the event cannot be stored at all (no id).
      */
     CompletableFuture<Void> append(UsageEvent event);
 

@@ -58,6 +58,8 @@ public final class Database implements AutoCloseable {
             config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
             config.addDataSourceProperty("foreign_keys", "true");
         } else {
+            // Sends a JDBC batch as multi-row INSERTs (far fewer statements): the journal writes in batches.
+            config.addDataSourceProperty("reWriteBatchedInserts", "true");
             if (settings.user() != null) config.setUsername(settings.user());
             if (settings.password() != null) config.setPassword(settings.password());
         }

@@ -3,6 +3,7 @@ package dev.breakeven.metering;
 import static dev.breakeven.metering.GroupCommitJournalTest.failureCode;
 import static dev.breakeven.metering.GroupCommitJournalTest.usage;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -83,8 +84,38 @@ class GroupCommitJournalFailureTest {
         }
     }
 
+    @Test
+    void closeCalledFromAFuturesCallbackDoesNotDeadlockTheWriter() throws Exception {
+        FakeRepository repository = new FakeRepository(0);
+        GroupCommitJournal journal = new GroupCommitJournal(repository, Clock.systemUTC());
+        CompletableFuture<Void> closedInCallback =
+                journal.append(usage("chatcmpl-last", "acct_a", 0)).thenRun(journal::close);
+
+        closedInCallback.get(30, TimeUnit.SECONDS);
+        journal.close();
+
+        assertThat(failureCode(journal.append(usage("chatcmpl-after", "acct_a", 0))))
+                .isEqualTo("journal_closed");
+        assertThat(repository.stored).extracting(UsageEvent::id).containsExactly("chatcmpl-last");
+    }
+
+    @Test
+    void aFailedReadIsReportedAsJournalUnavailable() {
+        JournalRepository broken = new FakeRepository(0) {
+            @Override
+            public List<UsageEvent> usage(UsageQuery query) {
+                throw new IllegalStateException("database is down");
+            }
+        };
+        try (GroupCommitJournal journal = new GroupCommitJournal(broken, Clock.systemUTC())) {
+            assertThatThrownBy(() -> journal.usage(UsageQuery.all()))
+                    .isInstanceOfSatisfying(
+                            MeteringException.class, e -> assertThat(e.code()).isEqualTo("journal_unavailable"));
+        }
+    }
+
     /** Fails its first {@code failures} calls, then stores in memory; can hold the writer once. */
-    static final class FakeRepository implements JournalRepository {
+    static class FakeRepository implements JournalRepository {
         final List<UsageEvent> stored = new CopyOnWriteArrayList<>();
         final AtomicInteger calls = new AtomicInteger();
         final CountDownLatch entered = new CountDownLatch(1);
