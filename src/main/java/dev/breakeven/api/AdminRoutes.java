@@ -8,6 +8,8 @@ import dev.breakeven.access.ApiKey;
 import dev.breakeven.access.IssuedKey;
 import dev.breakeven.access.KeyRing;
 import dev.breakeven.access.Role;
+import dev.breakeven.inference.BackendStatus;
+import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.metering.UsageQuery;
 import io.helidon.webserver.http.HttpRules;
@@ -17,7 +19,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
 import java.util.Set;
 
-/** The operator's API under {@code /admin/v1}: accounts, keys, usage. */
+/** The operator's API under {@code /admin/v1}: accounts, keys, usage, backends. */
 final class AdminRoutes implements HttpService {
     private static final Set<Role> OPERATOR = Set.of(Role.OPERATOR);
 
@@ -25,12 +27,14 @@ final class AdminRoutes implements HttpService {
     private final HttpJson http;
     private final KeyRing keys;
     private final Journal journal;
+    private final Router router;
 
-    AdminRoutes(Authenticator auth, HttpJson http, KeyRing keys, Journal journal) {
+    AdminRoutes(Authenticator auth, HttpJson http, KeyRing keys, Journal journal, Router router) {
         this.auth = auth;
         this.http = http;
         this.keys = keys;
         this.journal = journal;
+        this.router = router;
     }
 
     @Override
@@ -39,7 +43,16 @@ final class AdminRoutes implements HttpService {
                 .get("/keys", this::listKeys)
                 .post("/keys", this::createKey)
                 .delete("/keys/{id}", this::revokeKey)
-                .get("/usage", this::usage);
+                .get("/usage", this::usage)
+                .get("/backends", this::backends);
+    }
+
+    private void backends(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        ObjectNode list = http.mapper().createObjectNode().put("object", "list");
+        ArrayNode data = list.putArray("data");
+        for (BackendStatus b : router.backends()) data.add(backend(b));
+        http.send(res, 200, list);
     }
 
     private void accounts(ServerRequest req, ServerResponse res) {
@@ -118,6 +131,27 @@ final class AdminRoutes implements HttpService {
         node.put("role", a.role().wireName());
         node.put("plan", a.planId());
         node.put("created_at", a.createdAt());
+        return node;
+    }
+
+    private ObjectNode backend(BackendStatus b) {
+        ObjectNode node = http.mapper().createObjectNode();
+        node.put("id", b.id());
+        node.put("object", "backend");
+        node.put("type", b.type());
+        node.put("capacity", b.capacity());
+        node.put("state", b.state().wireName());
+        node.put("consecutive_failures", b.consecutiveFailures());
+        node.put("consecutive_probe_failures", b.consecutiveProbeFailures());
+        node.put("cool_down_remaining_ms", b.coolDownRemainingMillis());
+        if (b.lastProbe() == null) {
+            node.putNull("last_probe");
+        } else {
+            node.putObject("last_probe")
+                    .put("at", b.lastProbe().at())
+                    .put("healthy", b.lastProbe().healthy())
+                    .put("detail", b.lastProbe().detail());
+        }
         return node;
     }
 

@@ -4,6 +4,7 @@ import dev.breakeven.access.Caller;
 import dev.breakeven.access.KeyRing;
 import dev.breakeven.assistant.Assistant;
 import dev.breakeven.inference.ModelCatalog;
+import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
@@ -27,6 +28,7 @@ public final class HttpApi {
             KeyRing keys,
             Assistant assistant,
             ModelCatalog catalog,
+            Router router,
             Journal journal,
             PrometheusMeterRegistry meters,
             BooleanSupplier databaseReachable,
@@ -47,7 +49,7 @@ public final class HttpApi {
         routing.addFilter(this::observe)
                 .register("/v1", new ChatRoutes(auth, http, parts.assistant(), parts.catalog()))
                 .register("/v1/me", new MeRoutes(auth, http, parts.journal()))
-                .register("/admin/v1", new AdminRoutes(auth, http, parts.keys(), parts.journal()))
+                .register("/admin/v1", new AdminRoutes(auth, http, parts.keys(), parts.journal(), parts.router()))
                 .register(new OpsRoutes(http, parts.meters(), parts.journal(), parts.databaseReachable()))
                 .any(this::unknownRoute)
                 .error(Throwable.class, this::failure);

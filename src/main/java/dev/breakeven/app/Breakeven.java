@@ -7,9 +7,12 @@ import dev.breakeven.api.HttpApi;
 import dev.breakeven.assistant.Assistant;
 import dev.breakeven.assistant.TurnMetrics;
 import dev.breakeven.inference.Backend;
+import dev.breakeven.inference.CircuitBreaker;
+import dev.breakeven.inference.HealthProbe;
 import dev.breakeven.inference.IdleWatch;
 import dev.breakeven.inference.ModelCatalog;
 import dev.breakeven.inference.OpenAiBackend;
+import dev.breakeven.inference.Router;
 import dev.breakeven.inference.TokenCounter;
 import dev.breakeven.metering.Durability;
 import dev.breakeven.metering.GroupCommitJournal;
@@ -43,6 +46,8 @@ public final class Breakeven implements AutoCloseable {
     private final KeyRing keys;
     private final Map<String, Backend> backends;
     private final IdleWatch idleWatch;
+    private final Router router;
+    private final HealthProbe health;
     private final WebServer server;
 
     private Breakeven(BreakevenConfig config, Clock clock, Map<String, String> env) {
@@ -55,18 +60,28 @@ public final class Breakeven implements AutoCloseable {
         this.idleWatch = new IdleWatch();
         this.backends = buildBackends(config, env, json, idleWatch);
         ModelCatalog catalog = catalog(config, backends, clock);
+        this.router = router(config, backends, clock);
+        this.health = healthProbe(config, backends, router);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         Gauge.builder("breakeven.journal.pending", journal, Journal::pending).register(meters);
+        for (String id : backends.keySet()) {
+            CircuitBreaker breaker = router.breaker(id);
+            Gauge.builder("breakeven.backend.state", () -> breaker.state().gauge())
+                    .description("Circuit breaker: 0 closed, 1 half-open, 2 open")
+                    .tag("backend", id)
+                    .register(meters);
+        }
         Durability durability =
                 Durability.valueOf(config.metering().durability().toUpperCase());
-        Assistant assistant =
-                new Assistant(catalog, journal, durability, ids, clock, new TokenCounter(), new TurnMetrics(meters));
+        Assistant assistant = new Assistant(
+                catalog, router, journal, durability, ids, clock, new TokenCounter(), new TurnMetrics(meters));
         HttpApi api = new HttpApi(new HttpApi.Parts(
                 keys,
                 assistant,
                 catalog,
+                router,
                 journal,
                 meters,
                 database::isReachable,
@@ -92,6 +107,7 @@ public final class Breakeven implements AutoCloseable {
         Breakeven b = new Breakeven(config, clock, env);
         try {
             b.server.start();
+            b.health.start();
         } catch (RuntimeException e) {
             b.close();
             throw e;
@@ -120,6 +136,26 @@ public final class Breakeven implements AutoCloseable {
             built.put(b.id(), new OpenAiBackend(settings, json, idle));
         }
         return built;
+    }
+
+    private static Router router(BreakevenConfig config, Map<String, Backend> backends, Clock clock) {
+        List<Router.Member> members = new ArrayList<>();
+        for (BreakevenConfig.Backend b : config.backends()) {
+            var breaker = CircuitBreaker.Settings.of(b.failureThreshold(), Duration.ofMillis(b.coolDownMs()));
+            members.add(new Router.Member(backends.get(b.id()), b.type(), breaker));
+        }
+        return new Router(members, clock);
+    }
+
+    private static HealthProbe healthProbe(BreakevenConfig config, Map<String, Backend> backends, Router router) {
+        List<HealthProbe.Target> targets = new ArrayList<>();
+        for (BreakevenConfig.Backend b : config.backends()) {
+            targets.add(new HealthProbe.Target(
+                    backends.get(b.id()),
+                    Duration.ofMillis(b.healthCheckIntervalMs()),
+                    Duration.ofMillis(b.healthCheckTimeoutMs())));
+        }
+        return new HealthProbe(router, targets);
     }
 
     private static ModelCatalog catalog(BreakevenConfig config, Map<String, Backend> backends, Clock clock) {
@@ -154,10 +190,21 @@ public final class Breakeven implements AutoCloseable {
         return config;
     }
 
+    /** Backend states and breakers, for tests and tools. */
+    public Router router() {
+        return router;
+    }
+
+    /** The health checker, e.g. to probe a backend now instead of waiting for its interval. */
+    public HealthProbe health() {
+        return health;
+    }
+
     /** Stops listening, then writes every queued usage event before closing the database. */
     @Override
     public void close() {
         if (server.isRunning()) server.stop();
+        health.close();
         journal.close();
         backends.values().forEach(Backend::close);
         idleWatch.close();

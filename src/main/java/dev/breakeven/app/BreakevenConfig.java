@@ -19,7 +19,8 @@ public record BreakevenConfig(
 
     /**
      * One place generations run. {@code type} is {@code openai} for any OpenAI-compatible server;
-     * timeouts are in milliseconds.
+     * timeouts and intervals are in milliseconds. The last four keys drive routing: a health check
+     * interval of 0 turns probing off, a failure threshold of 0 turns the circuit breaker off.
      */
     public record Backend(
             String id,
@@ -30,7 +31,11 @@ public record BreakevenConfig(
             Integer capacity,
             Long connectTimeoutMs,
             Long firstByteTimeoutMs,
-            Long idleTimeoutMs) {}
+            Long idleTimeoutMs,
+            Long healthCheckIntervalMs,
+            Long healthCheckTimeoutMs,
+            Integer failureThreshold,
+            Long coolDownMs) {}
 
     public record Model(String id, String description, List<Route> backends) {}
 

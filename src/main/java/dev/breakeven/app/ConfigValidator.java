@@ -12,6 +12,10 @@ final class ConfigValidator {
     static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
     static final long DEFAULT_FIRST_BYTE_TIMEOUT_MS = 120_000;
     static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+    static final long DEFAULT_HEALTH_CHECK_INTERVAL_MS = 10_000;
+    static final long DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2_000;
+    static final int DEFAULT_FAILURE_THRESHOLD = 5;
+    static final long DEFAULT_COOL_DOWN_MS = 30_000;
 
     private ConfigValidator() {}
 
@@ -75,8 +79,28 @@ final class ConfigValidator {
         long firstByte =
                 positive(b.firstByteTimeoutMs(), DEFAULT_FIRST_BYTE_TIMEOUT_MS, key + ".first_byte_timeout_ms");
         long idle = positive(b.idleTimeoutMs(), DEFAULT_IDLE_TIMEOUT_MS, key + ".idle_timeout_ms");
+        long interval =
+                b.healthCheckIntervalMs() == null ? DEFAULT_HEALTH_CHECK_INTERVAL_MS : b.healthCheckIntervalMs();
+        require(interval >= 0, key + ".health_check_interval_ms must be 0 (off) or positive");
+        long probeTimeout =
+                positive(b.healthCheckTimeoutMs(), DEFAULT_HEALTH_CHECK_TIMEOUT_MS, key + ".health_check_timeout_ms");
+        int threshold = b.failureThreshold() == null ? DEFAULT_FAILURE_THRESHOLD : b.failureThreshold();
+        require(threshold >= 0, key + ".failure_threshold must be 0 (off) or positive");
+        long coolDown = positive(b.coolDownMs(), DEFAULT_COOL_DOWN_MS, key + ".cool_down_ms");
         return new BreakevenConfig.Backend(
-                b.id(), b.type(), b.baseUrl(), b.apiKeyEnv(), b.apiKeyFile(), capacity, connect, firstByte, idle);
+                b.id(),
+                b.type(),
+                b.baseUrl(),
+                b.apiKeyEnv(),
+                b.apiKeyFile(),
+                capacity,
+                connect,
+                firstByte,
+                idle,
+                interval,
+                probeTimeout,
+                threshold,
+                coolDown);
     }
 
     private static long positive(Long value, long fallback, String key) {

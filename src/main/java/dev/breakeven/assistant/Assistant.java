@@ -9,6 +9,7 @@ import dev.breakeven.inference.Completion;
 import dev.breakeven.inference.GenerationRequest;
 import dev.breakeven.inference.InferenceException;
 import dev.breakeven.inference.ModelCatalog;
+import dev.breakeven.inference.Router;
 import dev.breakeven.inference.StreamEnd;
 import dev.breakeven.inference.TokenCounter;
 import dev.breakeven.inference.Usage;
@@ -18,7 +19,6 @@ import dev.breakeven.metering.UsageEvent;
 import dev.breakeven.metering.UsageEvent.Outcome;
 import dev.breakeven.store.Ids;
 import java.time.Clock;
-import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -33,6 +33,7 @@ public final class Assistant {
     private static final Logger LOG = Logger.getLogger(Assistant.class.getName());
 
     private final ModelCatalog catalog;
+    private final Router router;
     private final Journal journal;
     private final Durability durability;
     private final Ids ids;
@@ -42,6 +43,7 @@ public final class Assistant {
 
     public Assistant(
             ModelCatalog catalog,
+            Router router,
             Journal journal,
             Durability durability,
             Ids ids,
@@ -49,6 +51,7 @@ public final class Assistant {
             TokenCounter tokens,
             TurnMetrics metrics) {
         this.catalog = catalog;
+        this.router = router;
         this.journal = journal;
         this.durability = durability;
         this.ids = ids;
@@ -218,24 +221,33 @@ public final class Assistant {
         }
 
         /**
-         * Tries the model's routes in order. A backend that could not be reached is skipped while
-         * nothing has been sent; any other failure is recorded and thrown.
+         * Tries the model's routes in the order the router gives. A backend that failed is left for
+         * the next route while nothing has been sent; any other failure is recorded and thrown.
          */
         <T> Served<T> run(Function<ModelCatalog.Route, T> generation, Relay relay) {
-            List<ModelCatalog.Route> routes = model.routes();
-            for (int i = 0; ; i++) {
-                lastRoute = routes.get(i);
+            Router.Plan plan;
+            try {
+                plan = router.plan(model);
+            } catch (InferenceException e) { // every backend's breaker is open
+                recordFailure(relay, e.code());
+                throw e;
+            }
+            while (true) {
+                lastRoute = plan.route();
                 try {
-                    return new Served<>(lastRoute, generation.apply(lastRoute));
+                    T result = generation.apply(lastRoute);
+                    plan.succeeded();
+                    return new Served<>(lastRoute, result);
                 } catch (InferenceException e) {
                     metrics.upstreamError(lastRoute.backend().id(), e.code());
-                    boolean nothingSent = relay == null || relay.sent() == 0;
-                    if (e.code().equals("upstream_unavailable") && nothingSent && i + 1 < routes.size()) continue;
+                    if (plan.failed(e, relay == null || relay.sent() == 0)) continue;
                     recordFailure(relay, e.code());
                     throw e;
                 } catch (ClientGoneException e) {
+                    plan.abandoned();
                     throw e;
                 } catch (RuntimeException e) {
+                    plan.abandoned();
                     recordFailure(relay, "internal_error"); // a bug, not a backend's failure: still one event
                     throw e;
                 }

@@ -1,5 +1,8 @@
 package dev.breakeven.inference;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * Somewhere generations run: an OpenAI-compatible server, or (later) an in-process model.
  * Implementations are thread-safe and serve up to {@link #capacity()} generations at once.
@@ -27,6 +30,18 @@ public interface Backend extends AutoCloseable {
      * @throws ClientGoneException (from the sink) after the backend released its upstream work
      */
     StreamEnd stream(GenerationRequest request, ChunkSink sink);
+
+    /**
+     * Checks cheaply, off the request path, whether this backend can take requests; the health
+     * checker calls it every {@code health_check_interval_ms}. Never throws: a failure is an
+     * unhealthy result.
+     *
+     * @param timeout the longest the check may take
+     * @return empty when there is nothing to probe: an in-process backend is up while the process is
+     */
+    default Optional<ProbeResult> probe(Duration timeout) {
+        return Optional.empty();
+    }
 
     @Override
     default void close() {}

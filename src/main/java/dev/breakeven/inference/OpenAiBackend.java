@@ -14,7 +14,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A backend that is any OpenAI-compatible server (vLLM, llama.cpp server, Ollama, a cloud API).
@@ -43,6 +48,7 @@ public final class OpenAiBackend implements Backend {
 
     private final Settings settings;
     private final URI completionsUri;
+    private final URI modelsUri;
     private final HttpClient http;
     private final ObjectMapper json;
     private final IdleWatch idleWatch;
@@ -50,7 +56,9 @@ public final class OpenAiBackend implements Backend {
     public OpenAiBackend(Settings settings, ObjectMapper json, IdleWatch idleWatch) {
         this.settings = settings;
         String base = settings.baseUrl().toString();
-        this.completionsUri = URI.create((base.endsWith("/") ? base : base + "/") + "chat/completions");
+        String root = base.endsWith("/") ? base : base + "/";
+        this.completionsUri = URI.create(root + "chat/completions");
+        this.modelsUri = URI.create(root + "models");
         this.json = json;
         this.idleWatch = idleWatch;
         this.http = HttpClient.newBuilder()
@@ -108,6 +116,49 @@ public final class OpenAiBackend implements Backend {
         } catch (IOException e) {
             throw UpstreamErrors.fromIo(id(), e, false);
         }
+    }
+
+    /**
+     * {@code GET {base_url}/models}: cheap, and served by every OpenAI-compatible server. 2xx is
+     * healthy; 401/403 (our key is refused), 429 and 5xx are not; any other status (404, 405: a
+     * server without a model list) still shows the server is up, so it counts as healthy.
+     */
+    @Override
+    public Optional<ProbeResult> probe(Duration timeout) {
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(modelsUri).timeout(timeout).GET();
+        if (settings.apiKey() != null) builder.header("Authorization", "Bearer " + settings.apiKey());
+        CompletableFuture<HttpResponse<Void>> sent =
+                http.sendAsync(builder.build(), HttpResponse.BodyHandlers.discarding());
+        try {
+            // the future's own deadline also bounds connecting, which the request timeout does not
+            int status = sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS).statusCode();
+            return Optional.of(probeResult(status));
+        } catch (TimeoutException e) {
+            sent.cancel(true);
+            return Optional.of(ProbeResult.unhealthy("no answer within " + timeout.toMillis() + " ms"));
+        } catch (InterruptedException e) {
+            sent.cancel(true);
+            Thread.currentThread().interrupt();
+            return Optional.of(ProbeResult.unhealthy("probe interrupted"));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                InferenceException failure = UpstreamErrors.fromIo(id(), io, false);
+                return Optional.of(ProbeResult.unhealthy(
+                        failure.code().equals("upstream_timeout")
+                                ? "no answer within " + timeout.toMillis() + " ms"
+                                : failure.getMessage()));
+            }
+            return Optional.of(ProbeResult.unhealthy("probe failed: " + cause));
+        }
+    }
+
+    static ProbeResult probeResult(int status) {
+        if (status >= 200 && status < 300) return ProbeResult.healthy("HTTP " + status);
+        if (status == 401 || status == 403) return ProbeResult.unhealthy("credentials refused (HTTP " + status + ")");
+        if (status == 429 || status >= 500) return ProbeResult.unhealthy("HTTP " + status);
+        return ProbeResult.healthy("up, but no model list (HTTP " + status + ")");
     }
 
     /** Reads server-sent events until {@code [DONE]}; each {@code data:} line is one chunk. */

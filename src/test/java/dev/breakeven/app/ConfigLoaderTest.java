@@ -64,7 +64,33 @@ class ConfigLoaderTest {
         BreakevenConfig.Backend b = c.backends().getFirst();
         assertThat(b.capacity()).isEqualTo(8);
         assertThat(b.connectTimeoutMs()).isEqualTo(ConfigValidator.DEFAULT_CONNECT_TIMEOUT_MS);
+        assertThat(b.healthCheckIntervalMs()).isEqualTo(10_000);
+        assertThat(b.healthCheckTimeoutMs()).isEqualTo(2_000);
+        assertThat(b.failureThreshold()).isEqualTo(5);
+        assertThat(b.coolDownMs()).isEqualTo(30_000);
         assertThat(c.models().getFirst().backends().getFirst().model()).isEqualTo("meta-llama/Llama-3.1-8B-Instruct");
+    }
+
+    @Test
+    void routingKeys_canTurnHealthChecksAndTheBreakerOff() throws Exception {
+        Path file = write("""
+                backends:
+                  - id: gpu-a
+                    type: openai
+                    base_url: "http://127.0.0.1:8000/v1"
+                    health_check_interval_ms: 0
+                    health_check_timeout_ms: 500
+                    failure_threshold: 0
+                    cool_down_ms: 5000
+                """);
+
+        BreakevenConfig.Backend b =
+                new ConfigLoader(Map.of()).load(file, Map.of()).backends().getFirst();
+
+        assertThat(b.healthCheckIntervalMs()).isZero();
+        assertThat(b.healthCheckTimeoutMs()).isEqualTo(500);
+        assertThat(b.failureThreshold()).isZero();
+        assertThat(b.coolDownMs()).isEqualTo(5000);
     }
 
     @Test
@@ -87,6 +113,10 @@ class ConfigLoaderTest {
             bad durability            | metering: {durability: maybe}                                          | metering.durability must be sync or async
             unknown backend type      | 'backends: [{id: a, type: magic, base_url: "http://x"}]'              | backends[0].type
             backend without url       | 'backends: [{id: a, type: openai}]'                                    | backends[0].base_url is required
+            negative probe interval   | 'backends: [{id: a, type: openai, base_url: "http://x", health_check_interval_ms: -1}]' | backends[0].health_check_interval_ms must be 0 (off) or positive
+            zero probe timeout        | 'backends: [{id: a, type: openai, base_url: "http://x", health_check_timeout_ms: 0}]' | backends[0].health_check_timeout_ms must be positive
+            negative threshold        | 'backends: [{id: a, type: openai, base_url: "http://x", failure_threshold: -2}]' | backends[0].failure_threshold must be 0 (off) or positive
+            zero cool-down            | 'backends: [{id: a, type: openai, base_url: "http://x", cool_down_ms: 0}]' | backends[0].cool_down_ms must be positive
             route to missing backend  | 'models: [{id: m, backends: [{backend: nope, model: x}]}]'             | models[0].backends[0].backend
             duplicate model           | 'models: [{id: m, backends: []}, {id: m, backends: []}]'               | is used twice
             not YAML                  | 'server: [unclosed'                                                    | not valid YAML

@@ -54,8 +54,12 @@ public final class Gateway implements AutoCloseable {
         private long firstByteTimeoutMs = 10_000;
         private long idleTimeoutMs = 10_000;
         private long maxBodyBytes = 1_048_576;
-        private String extraBackends = "";
-        private String extraRoutes = "";
+        private String preferredId;
+        private String preferredUrl;
+        private Clock clock = Clock.systemUTC();
+        private int failureThreshold; // breakers off: tests sharing one gateway must not trip each other's
+        private long coolDownMs = 30_000;
+        private long healthCheckIntervalMs; // probes off: they would add requests the tests count
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -84,9 +88,27 @@ public final class Gateway implements AutoCloseable {
 
         /** Puts a backend at {@code baseUrl} ahead of the mock in the {@code assistant} model's routes. */
         public Builder preferredBackend(String id, String baseUrl) {
-            this.extraBackends =
-                    "  - {id: " + id + ", type: openai, base_url: \"" + baseUrl + "\", connect_timeout_ms: 2000}\n";
-            this.extraRoutes = "{backend: " + id + ", model: other-model}, ";
+            this.preferredId = id;
+            this.preferredUrl = baseUrl;
+            return this;
+        }
+
+        /** The clock the whole gateway reads (breaker cool-downs, usage times, ids). */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Every backend's circuit breaker; off (threshold 0) unless a test turns it on. */
+        public Builder breakers(int failureThreshold, Duration coolDown) {
+            this.failureThreshold = failureThreshold;
+            this.coolDownMs = coolDown.toMillis();
+            return this;
+        }
+
+        /** Every backend's health check interval; off unless a test turns it on. */
+        public Builder healthChecks(Duration interval) {
+            this.healthCheckIntervalMs = interval.toMillis();
             return this;
         }
 
@@ -96,13 +118,21 @@ public final class Gateway implements AutoCloseable {
 
         public Gateway start(MockUpstream upstream) {
             String url = databaseUrl != null ? databaseUrl : "jdbc:sqlite:" + dir.resolve("breakeven.db");
+            String routing = "failure_threshold: %d, cool_down_ms: %d, health_check_interval_ms: %d"
+                    .formatted(failureThreshold, coolDownMs, healthCheckIntervalMs);
+            String extraBackends = preferredId == null
+                    ? ""
+                    : "  - {id: " + preferredId + ", type: openai, base_url: \"" + preferredUrl
+                            + "\", connect_timeout_ms: 2000, first_byte_timeout_ms: " + firstByteTimeoutMs
+                            + ", idle_timeout_ms: " + idleTimeoutMs + ", " + routing + "}\n";
+            String extraRoutes = preferredId == null ? "" : "{backend: " + preferredId + ", model: other-model}, ";
             String yaml = """
                     server: {host: 127.0.0.1, port: 0, max_body_bytes: %d}
                     data_dir: "%s"
                     database: {url: "%s"}
                     metering: {durability: %s}
                     backends:
-                    %s  - {id: mock, type: openai, base_url: "%s", api_key_env: MOCK_KEY, first_byte_timeout_ms: %d, idle_timeout_ms: %d}
+                    %s  - {id: mock, type: openai, base_url: "%s", api_key_env: MOCK_KEY, first_byte_timeout_ms: %d, idle_timeout_ms: %d, %s}
                     models:
                       - {id: assistant, backends: [%s{backend: mock, model: mock-model}]}
                       - {id: unrouted, backends: []}
@@ -115,14 +145,14 @@ public final class Gateway implements AutoCloseable {
                             upstream.baseUrl(),
                             firstByteTimeoutMs,
                             idleTimeoutMs,
+                            routing,
                             extraRoutes);
             try {
                 Files.createDirectories(dir);
                 Path file = dir.resolve("breakeven.yaml");
                 Files.writeString(file, yaml);
                 BreakevenConfig config = new ConfigLoader(Map.of()).load(file, Map.of());
-                return new Gateway(
-                        upstream, Breakeven.start(config, Clock.systemUTC(), Map.of("MOCK_KEY", "upstream-secret")));
+                return new Gateway(upstream, Breakeven.start(config, clock, Map.of("MOCK_KEY", "upstream-secret")));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (RuntimeException e) {

@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * thread; each request reads the settings once when it arrives (faults: when it is admitted), so a
  * change applies to the requests that arrive after it. Setters return {@code this} for chaining.
  *
- * <p>Faults (errors, hangs, drops, stalls) apply to {@code POST /v1/chat/completions} only; the
- * API key applies to every route.
+ * <p>Faults (errors, hangs, drops, stalls) apply to {@code POST /v1/chat/completions} only, except
+ * {@link #failModels}, which makes {@code GET /v1/models} (what health checks call) fail; the API
+ * key applies to every route.
  */
 public final class MockSettings {
 
@@ -30,6 +31,7 @@ public final class MockSettings {
     private volatile int dropStreamsAfterChunks = -1;
     private volatile int stallStreamsAfterChunks = -1;
     private volatile boolean hang;
+    private volatile MockError modelsFailure;
     private final AtomicReference<Failure> failure = new AtomicReference<>();
 
     /** Back to the defaults: no delays, 16 tokens, usage reported, no key, no faults. */
@@ -43,6 +45,7 @@ public final class MockSettings {
         dropStreamsAfterChunks = -1;
         stallStreamsAfterChunks = -1;
         hang = false;
+        modelsFailure = null;
         failure.set(null);
         return this;
     }
@@ -126,6 +129,16 @@ public final class MockSettings {
     public MockSettings failAlways(MockError error) {
         failure.set(new Failure(Objects.requireNonNull(error), null));
         return this;
+    }
+
+    /** Every {@code GET /v1/models} gets this error; null serves the list again. */
+    public MockSettings failModels(MockError error) {
+        modelsFailure = error;
+        return this;
+    }
+
+    public MockError modelsFailure() {
+        return modelsFailure;
     }
 
     public MockSettings clearFailures() {

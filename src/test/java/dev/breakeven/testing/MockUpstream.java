@@ -227,6 +227,11 @@ public final class MockUpstream implements AutoCloseable {
         if (!authorized(request, res)) {
             return;
         }
+        MockError failure = settings.modelsFailure();
+        if (failure != null) {
+            sendError(res, failure);
+            return;
+        }
         ObjectNode root = JSON.createObjectNode().put("object", "list");
         ArrayNode data = root.putArray("data");
         for (String id : settings.models()) {
