@@ -17,12 +17,16 @@ import picocli.CommandLine.Option;
             DemoCommand.class,
             KeysCommand.class,
             UsageCommand.class,
+            KnowledgeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
     // JUL holds loggers weakly: keep the ones we quieten, or their levels are forgotten.
     private static final Logger HIKARI = Logger.getLogger("com.zaxxer.hikari");
     private static final Logger FLYWAY = Logger.getLogger("org.flywaydb");
+    // the embedding runtime probes for CUDA; Lucene suggests --add-modules jdk.incubator.vector (docs/knowledge.md)
+    private static final Logger DJL = Logger.getLogger("ai.djl");
+    private static final Logger LUCENE_VECTORS = Logger.getLogger("org.apache.lucene.internal.vectorization");
 
     @Option(names = "--verbose", description = "Print stack traces for errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;
@@ -43,6 +47,8 @@ public final class Main implements Runnable {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
         HIKARI.setLevel(Level.WARNING);
         FLYWAY.setLevel(Level.WARNING);
+        DJL.setLevel(Level.SEVERE);
+        LUCENE_VECTORS.setLevel(Level.SEVERE);
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean verbose = false;

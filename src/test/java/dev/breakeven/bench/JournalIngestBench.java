@@ -22,9 +22,13 @@ import java.util.stream.Stream;
 /**
  * Journal ingest throughput, durable (SQLite WAL + synchronous=FULL; PostgreSQL commit): {@code
  * threads} virtual threads append {@code events} usage events through {@link GroupCommitJournal}
- * and wait for every future. Two load shapes per engine:
+ * and wait for every future. Three shapes per engine:
  *
  * <ul>
+ *   <li>{@code direct}: the reference, no journal: one thread hands the repository batches of the
+ *       journal's maximum size, back to back. What this machine and engine can ingest at best, with
+ *       the same SQL and durability; the journal's shapes are reported as a ratio of it, which stays
+ *       comparable when the shared cores are busy with other work;
  *   <li>{@code burst}: each thread appends its share, then waits for all its futures (the
  *       journal's ceiling: batches fill up to the maximum);
  *   <li>{@code closed}: each thread waits for each event before appending the next, like {@code
@@ -38,7 +42,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp target/test-classes:target/classes:$(cat cp.txt) dev.breakeven.bench.JournalIngestBench \
- *     [events=200000] [threads=64] [engines=sqlite,postgresql] [shapes=burst,closed]
+ *     [events=200000] [threads=64] [engines=sqlite,postgresql] [shapes=direct,burst,closed]
  * </pre>
  */
 public final class JournalIngestBench {
@@ -47,7 +51,7 @@ public final class JournalIngestBench {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         List<String> only = args.length > 2 ? List.of(args[2].split(",")) : List.of("sqlite", "postgresql");
-        List<String> shapes = args.length > 3 ? List.of(args[3].split(",")) : List.of("burst", "closed");
+        List<String> shapes = args.length > 3 ? List.of(args[3].split(",")) : List.of("direct", "burst", "closed");
         List<TestDatabase> engines = new ArrayList<>();
         if (only.contains("sqlite")) engines.add(TestDatabase.SQLITE);
         String pg = System.getenv(TestDatabase.PG_URL_VARIABLE);
@@ -64,28 +68,29 @@ public final class JournalIngestBench {
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.version());
         for (TestDatabase engine : engines) {
+            double reference = Double.NaN;
             for (String shape : shapes) {
-                boolean closedLoop = shape.equals("closed");
-                run(engine, closedLoop, Math.max(events / 10, threads), threads, false);
-                run(engine, closedLoop, events, threads, true);
+                run(engine, shape, Math.max(events / 10, threads), threads, false, reference);
+                double rate = run(engine, shape, events, threads, true, reference);
+                if (shape.equals("direct")) reference = rate;
             }
         }
     }
 
-    private static void run(TestDatabase engine, boolean closedLoop, int events, int threads, boolean report)
+    /** Runs one shape and returns its events/s; prints them unless it is a warm-up. */
+    private static double run(
+            TestDatabase engine, String shape, int events, int threads, boolean report, double reference)
             throws Exception {
         Path dir = Files.createTempDirectory("journal-bench");
         try (TestDatabase.Opened opened = engine.open(dir)) {
             JdbiJournalRepository repository = new JdbiJournalRepository(opened.db());
             GroupCommitJournal.Settings defaults = GroupCommitJournal.Settings.defaults();
+            int maxBatch = Integer.getInteger("bench.maxBatch", defaults.maxBatch());
             GroupCommitJournal journal = new GroupCommitJournal(
                     repository,
                     Clock.systemUTC(),
                     new GroupCommitJournal.Settings(
-                            Integer.getInteger("bench.maxBatch", defaults.maxBatch()),
-                            defaults.capacity(),
-                            defaults.attempts(),
-                            defaults.backoff()));
+                            maxBatch, defaults.capacity(), defaults.attempts(), defaults.backoff()));
             // Built beforehand, so that the run times the journal rather than event construction. Ids
             // are time-ordered like the gateway's (store.Ids), accounts spread over 1,000.
             Ids ids = new Ids(Clock.systemUTC());
@@ -94,42 +99,59 @@ public final class JournalIngestBench {
             CountDownLatch start = new CountDownLatch(1);
             long began;
             long cpuBefore = processCpuNanos();
-            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int t = 0; t < threads; t++) {
-                    int thread = t;
-                    pool.submit(() -> {
-                        start.await();
-                        List<CompletableFuture<Void>> futures = new ArrayList<>();
-                        for (int i = thread; i < events; i += threads) {
-                            CompletableFuture<Void> future = journal.append(batch[i]);
-                            if (closedLoop) future.join();
-                            else futures.add(future);
-                        }
-                        for (CompletableFuture<Void> future : futures) future.join();
-                        return null;
-                    });
-                }
+            if (shape.equals("direct")) {
                 began = System.nanoTime();
-                start.countDown();
-            } // waits for every thread, hence every future
+                for (int from = 0; from < events; from += maxBatch) {
+                    repository.insertBatch(
+                            List.of(batch).subList(from, Math.min(events, from + maxBatch)),
+                            System.currentTimeMillis());
+                }
+            } else {
+                try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int t = 0; t < threads; t++) {
+                        int thread = t;
+                        pool.submit(() -> {
+                            start.await();
+                            List<CompletableFuture<Void>> futures = new ArrayList<>();
+                            for (int i = thread; i < events; i += threads) {
+                                CompletableFuture<Void> future = journal.append(batch[i]);
+                                if (shape.equals("closed")) future.join();
+                                else futures.add(future);
+                            }
+                            for (CompletableFuture<Void> future : futures) future.join();
+                            return null;
+                        });
+                    }
+                    began = System.nanoTime();
+                    start.countDown();
+                } // waits for every thread, hence every future
+            }
             long elapsed = System.nanoTime() - began;
             long cpu = processCpuNanos() - cpuBefore;
             journal.close();
             long stored = repository.count();
             if (stored != events) throw new IllegalStateException("stored " + stored + " of " + events + " events");
+            double rate = events / (elapsed / 1e9);
             if (report) {
+                boolean direct = shape.equals("direct");
+                long batches = direct ? (events + maxBatch - 1) / maxBatch : journal.batchesWritten();
                 System.out.printf(
                         Locale.ROOT,
-                        "%-10s %-6s %,9.0f events/s  %,8.1f ms  %,6d batches  mean batch %,7.1f events  %5.1f µs CPU/event in this JVM  (load %s)%n",
+                        "%-10s %-6s %,9.0f events/s %6s  %,8.1f ms  %,6d batches  mean batch %,7.1f  %5.1f µs CPU/event"
+                                + " in this JVM  (load %s)%n",
                         engine.name().toLowerCase(Locale.ROOT),
-                        closedLoop ? "closed" : "burst",
-                        events / (elapsed / 1e9),
+                        shape,
+                        rate,
+                        direct || Double.isNaN(reference)
+                                ? ""
+                                : String.format(Locale.ROOT, "(%.2fx)", rate / reference),
                         elapsed / 1e6,
-                        journal.batchesWritten(),
-                        (double) journal.eventsWritten() / journal.batchesWritten(),
+                        batches,
+                        (double) events / batches,
                         cpu / 1e3 / events,
                         loadAverage());
             }
+            return rate;
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
