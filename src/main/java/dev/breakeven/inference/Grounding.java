@@ -1,0 +1,105 @@
+package dev.breakeven.inference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.knowledge.Passage;
+import java.util.List;
+
+/** The passages a knowledge backend found for a question, and the ways it turns them into an answer. */
+record Grounding(String question, List<Passage> passages) {
+    private static final int QUOTED = 3;
+    private static final int MAX_QUOTE_CHARS = 700;
+
+    boolean found() {
+        return !passages.isEmpty();
+    }
+
+    /** The last user message is the question; earlier turns are context the writer still sees. */
+    static String question(JsonNode messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            JsonNode m = messages.get(i);
+            if (!"user".equals(m.path("role").asText())) continue;
+            JsonNode content = m.path("content");
+            if (content.isTextual()) return content.asText().strip();
+            StringBuilder text = new StringBuilder();
+            for (JsonNode part : content)
+                text.append(part.path("text").asText("")).append(' ');
+            return text.toString().strip();
+        }
+        return "";
+    }
+
+    String quotedAnswer(String base) {
+        if (!found()) {
+            return "I could not find anything about that in the '" + base + "' knowledge base, so I will not guess. "
+                    + "Try asking in other words, or about something the documentation covers.";
+        }
+        StringBuilder answer = new StringBuilder("Here is what the '" + base + "' knowledge base says:\n\n");
+        int n = Math.min(QUOTED, passages.size());
+        for (int i = 0; i < n; i++)
+            answer.append(trim(passages.get(i).text()))
+                    .append(" [")
+                    .append(i + 1)
+                    .append("]\n\n");
+        answer.append("Sources:\n");
+        for (int i = 0; i < n; i++)
+            answer.append("[")
+                    .append(i + 1)
+                    .append("] ")
+                    .append(passages.get(i).citation().label())
+                    .append('\n');
+        return answer.toString().strip();
+    }
+
+    /** The client's conversation with the passages put before it as instructions, for the writer backend. */
+    GenerationRequest writerRequest(GenerationRequest original, String writerModel) {
+        ObjectNode body = original.chat().body().deepCopy();
+        ArrayNode messages = JsonNodeFactory.instance.arrayNode();
+        messages.addObject().put("role", "system").put("content", instructions());
+        messages.addAll((ArrayNode) body.path("messages"));
+        body.set("messages", messages);
+        return new GenerationRequest(
+                ChatRequest.from(body), writerModel == null ? original.upstreamModel() : writerModel);
+    }
+
+    private String instructions() {
+        StringBuilder s = new StringBuilder(
+                "Answer the user's question using only the numbered passages below. Cite the passages you use as [n]. "
+                        + "If they do not contain the answer, say that you do not know.\n\n");
+        for (int i = 0; i < passages.size(); i++) {
+            Passage p = passages.get(i);
+            s.append("[")
+                    .append(i + 1)
+                    .append("] (")
+                    .append(p.citation().label())
+                    .append(")\n")
+                    .append(p.text().strip())
+                    .append("\n\n");
+        }
+        return s.toString();
+    }
+
+    ArrayNode citations() {
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        for (int i = 0; i < passages.size(); i++) {
+            Passage p = passages.get(i);
+            out.addObject()
+                    .put("index", i + 1)
+                    .put("document", p.citation().document())
+                    .put("heading", p.citation().heading())
+                    .put("passage", p.citation().passage())
+                    .put("offset", p.citation().offset())
+                    .put("similarity", Math.round(p.similarity() * 1000) / 1000.0);
+        }
+        return out;
+    }
+
+    private static String trim(String text) {
+        String t = text.strip();
+        if (t.length() <= MAX_QUOTE_CHARS) return t;
+        int cut = t.lastIndexOf(". ", MAX_QUOTE_CHARS);
+        return (cut > MAX_QUOTE_CHARS / 2 ? t.substring(0, cut + 1) : t.substring(0, MAX_QUOTE_CHARS)) + " …";
+    }
+}

@@ -1,0 +1,145 @@
+package dev.breakeven.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.knowledge.IngestListener;
+import dev.breakeven.knowledge.KnowledgeBase;
+import dev.breakeven.knowledge.KnowledgeBases;
+import dev.breakeven.knowledge.RealEmbedder;
+import dev.breakeven.testing.MockUpstream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The knowledge backend answers from a real index with real embeddings, and never makes an answer up. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KnowledgeBackendTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+
+    KnowledgeBases bases;
+    KnowledgeBase handbook;
+    KnowledgeBackend backend;
+
+    @BeforeAll
+    void ingest() {
+        bases = new KnowledgeBases(dir.resolve("kb"), RealEmbedder.get());
+        handbook = bases.openOrCreate("handbook");
+        handbook.ingest(List.of(Path.of("src/test/resources/knowledge/handbook")), IngestListener.NONE);
+        backend = new KnowledgeBackend(settings(null), handbook, null, new TokenCounter());
+    }
+
+    @AfterAll
+    void close() {
+        bases.close();
+    }
+
+    static KnowledgeBackend.Settings settings(String writerModel) {
+        return new KnowledgeBackend.Settings("help-desk", 4, 4, 0.35, writerModel);
+    }
+
+    static GenerationRequest ask(String question, boolean stream) {
+        ObjectNode body = JSON.createObjectNode().put("model", "assistant").put("stream", stream);
+        body.putArray("messages").addObject().put("role", "user").put("content", question);
+        return new GenerationRequest(ChatRequest.from(body), "ignored");
+    }
+
+    @Test
+    void answer_quotesTheRelevantPassage_withItsCitation() {
+        Completion c = backend.complete(ask("How much does the Plus plan cost per month?", false));
+
+        String answer = c.body().at("/choices/0/message/content").asText();
+        assertThat(answer)
+                .contains("12 dollars a month")
+                .contains("[1]")
+                .contains("Sources:")
+                .contains("plans.md › Plans > Plus");
+        JsonNode first = c.body().get("citations").get(0);
+        assertThat(first.get("document").asText()).isEqualTo("handbook/plans.md");
+        assertThat(first.get("heading").asText()).isEqualTo("Plans > Plus");
+        assertThat(c.usage().completionTokens()).isPositive();
+        assertThat(c.usage().estimated()).isFalse();
+        assertThat(c.body().at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+    }
+
+    @Test
+    void questionTheBaseCannotAnswer_getsAPlainIDoNotKnow_withoutCitations() {
+        Completion c = backend.complete(ask("Which rocket engine did the Saturn V first stage use?", false));
+
+        assertThat(c.body().at("/choices/0/message/content").asText()).contains("could not find anything");
+        assertThat(c.body().get("citations")).isEmpty();
+    }
+
+    @Test
+    void stream_sendsTheSameAnswerInChunks_citationsOnTheLastOne_thenUsage() {
+        List<ObjectNode> chunks = new ArrayList<>();
+        StreamEnd end = backend.stream(ask("How much does the Plus plan cost per month?", true), chunks::add);
+
+        assertThat(chunks.getFirst().at("/choices/0/delta/role").asText()).isEqualTo("assistant");
+        ObjectNode usageChunk = chunks.getLast();
+        assertThat(usageChunk.get("choices")).isEmpty();
+        assertThat(usageChunk.at("/usage/completion_tokens").asLong())
+                .isEqualTo(end.usage().completionTokens());
+        ObjectNode last = chunks.get(chunks.size() - 2);
+        assertThat(last.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+        assertThat(last.get("citations").get(0).get("document").asText()).isEqualTo("handbook/plans.md");
+        StringBuilder text = new StringBuilder();
+        chunks.forEach(c -> text.append(c.at("/choices/0/delta/content").asText("")));
+        String whole = backend.complete(ask("How much does the Plus plan cost per month?", false))
+                .body()
+                .at("/choices/0/message/content")
+                .asText();
+        assertThat(text.toString()).isEqualTo(whole);
+    }
+
+    @Test
+    void withAWriter_thePassagesGoToTheWriterAsContext_andTheAnswerKeepsItsCitations() {
+        try (MockUpstream writerServer = MockUpstream.start();
+                IdleWatch idle = new IdleWatch()) {
+            var writerSettings = new OpenAiBackend.Settings(
+                    "writer",
+                    URI.create(writerServer.baseUrl()),
+                    null,
+                    4,
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(5));
+            try (OpenAiBackend writer = new OpenAiBackend(writerSettings, JSON, idle)) {
+                KnowledgeBackend rag =
+                        new KnowledgeBackend(settings("writer-model"), handbook, writer, new TokenCounter());
+
+                Completion c = rag.complete(ask("How much does the Plus plan cost per month?", false));
+
+                JsonNode sent = writerServer.lastRequest().body();
+                assertThat(sent.get("model").asText()).isEqualTo("writer-model");
+                assertThat(sent.at("/messages/0/role").asText()).isEqualTo("system");
+                assertThat(sent.at("/messages/0/content").asText())
+                        .contains("[1] (handbook/plans.md › Plans > Plus)")
+                        .contains("12 dollars");
+                assertThat(sent.at("/messages/1/content").asText())
+                        .isEqualTo("How much does the Plus plan cost per month?");
+                assertThat(c.body().get("citations").get(0).get("document").asText())
+                        .isEqualTo("handbook/plans.md");
+                assertThat(c.usage().estimated()).isFalse();
+
+                long before = writerServer.requestCount();
+                rag.complete(ask("Which rocket engine did the Saturn V first stage use?", false));
+                assertThat(writerServer.requestCount())
+                        .as("nothing relevant: the writer is not asked")
+                        .isEqualTo(before);
+            }
+        }
+    }
+}
