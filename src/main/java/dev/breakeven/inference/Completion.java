@@ -7,5 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * @param body the {@code chat.completion} object, with every field the backend returned
  * @param usage what the backend reported, or null if it reported nothing
+ * @param stats how fast it generated, or null when the backend cannot tell (a remote server)
  */
-public record Completion(ObjectNode body, Usage usage) {}
+public record Completion(ObjectNode body, Usage usage, GenerationStats stats) {
+    public Completion(ObjectNode body, Usage usage) {
+        this(body, usage, null);
+    }
+}

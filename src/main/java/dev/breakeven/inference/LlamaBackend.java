@@ -1,0 +1,566 @@
+package dev.breakeven.inference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaIterator;
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.LlamaOutput;
+import de.kherud.llama.ModelParameters;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A GGUF model served in this process by llama.cpp (through {@code de.kherud:llama}).
+ *
+ * <p><b>Concurrency.</b> One model instance runs {@link Settings#capacity()} llama.cpp slots (its
+ * parallel sequences, decoded together in one batch per step); each slot has {@link
+ * Settings#context()} tokens of context. A fair semaphore with as many permits admits generations:
+ * the ones beyond capacity wait for a slot in arrival order. Each running generation is driven by a
+ * platform thread, because the library blocks inside native code (which would pin a virtual
+ * thread's carrier); the tokens reach the caller's thread through a queue.
+ *
+ * <p><b>Prompts.</b> A file with a chat template ({@code tokenizer.chat_template}) has its messages
+ * rendered by llama.cpp's template engine; a file without one (a base model) gets the messages as a
+ * plain document, see {@link ChatPrompt#plain}.
+ *
+ * <p><b>Usage</b> is exact: prompt tokens are counted with the model's own tokenizer exactly as
+ * llama.cpp tokenizes the prompt, completion tokens are the tokens it sampled (see {@link
+ * TokenTally}), including the end-of-sequence token when there is one, as llama.cpp's own server
+ * counts them.
+ *
+ * <p><b>Shutdown.</b> {@link #close()} waits for running generations, then frees the model. The
+ * library leaves one non-daemon native thread behind after that, so a JVM that loaded a model must
+ * end with {@link System#exit}.
+ */
+public final class LlamaBackend implements Backend {
+    private static final Logger LOG = Logger.getLogger(LlamaBackend.class.getName());
+
+    /** Completion tokens when the request gives no {@code max_tokens}. */
+    public static final int DEFAULT_MAX_TOKENS = 256;
+
+    private static final long CLOSE_WAIT_SECONDS = 10;
+    private static final long CANCEL_WAIT_SECONDS = 30;
+
+    /**
+     * @param path the GGUF file
+     * @param threads CPU threads llama.cpp computes with (shared by all slots)
+     * @param context tokens of context of each slot: prompt and answer together
+     * @param capacity slots: generations that run at once; more wait for a free slot
+     */
+    public record Settings(String id, Path path, int threads, int context, int capacity) {}
+
+    private final Settings settings;
+    private final GgufFile file;
+    private final LlamaModel model;
+    private final boolean useTemplate;
+    private final Semaphore slots;
+    private final ExecutorService drivers;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile boolean closed;
+
+    private LlamaBackend(Settings settings, GgufFile file, LlamaModel model) {
+        this.settings = settings;
+        this.file = file;
+        this.model = model;
+        this.useTemplate = file.chatTemplate() != null && templateWorks();
+        this.slots = new Semaphore(settings.capacity(), true);
+        this.drivers = Executors.newCachedThreadPool(Thread.ofPlatform()
+                .daemon()
+                .name("llama-" + settings.id() + "-", 1)
+                .factory());
+    }
+
+    /**
+     * Checks the file, loads it and makes it ready to serve.
+     *
+     * @throws ModelFileException (one line naming the file and the reason) when the file is missing,
+     *     unreadable, not GGUF, truncated, corrupt, or refused by llama.cpp
+     */
+    public static LlamaBackend open(Settings settings) {
+        GgufFile file = GgufFile.read(settings.path());
+        long start = System.nanoTime();
+        LlamaModel model;
+        try {
+            model = new LlamaModel(modelParameters(settings));
+        } catch (RuntimeException e) { // de.kherud.llama.LlamaException, which is not public
+            throw new ModelFileException(
+                    settings.path(),
+                    "could not be loaded by llama.cpp (" + e.getMessage()
+                            + "); its GGUF header is sound, so its architecture or tensors are not supported",
+                    e);
+        }
+        LlamaBackend backend = new LlamaBackend(settings, file, model);
+        LOG.info(() -> String.format(
+                "backend '%s': loaded %s (%s, %s, %d tensors) in %d ms: %d slot(s) x %d tokens, %d thread(s), %s",
+                settings.id(),
+                settings.path(),
+                file.architecture(),
+                megabytes(file.size()),
+                file.tensors(),
+                (System.nanoTime() - start) / 1_000_000,
+                settings.capacity(),
+                settings.context(),
+                settings.threads(),
+                backend.useTemplate ? "chat template from the file" : "no chat template: messages sent as plain text"));
+        return backend;
+    }
+
+    /** The parameters this backend loads its model with (the benchmark loads the same model directly). */
+    public static ModelParameters modelParameters(Settings settings) {
+        return new ModelParameters()
+                .setModel(settings.path().toAbsolutePath().toString())
+                .setThreads(settings.threads())
+                .setThreadsBatch(settings.threads())
+                .setCtxSize(settings.context() * settings.capacity()) // llama.cpp splits it among the slots
+                .setParallel(settings.capacity())
+                .disableContextShift() // a full context ends the answer instead of silently dropping the prompt
+                .enableJinja()
+                .disableLog();
+    }
+
+    @Override
+    public String id() {
+        return settings.id();
+    }
+
+    @Override
+    public int capacity() {
+        return settings.capacity();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Slots not running a generation right now (capacity minus running generations). */
+    public int freeSlots() {
+        return slots.availablePermits();
+    }
+
+    /** What the file's header says (architecture, chat template, tokenizer). */
+    public GgufFile file() {
+        return file;
+    }
+
+    /** Whether prompts are rendered with the file's chat template (else: plain text). */
+    public boolean usesChatTemplate() {
+        return useTemplate;
+    }
+
+    /** The model's tokens for {@code text}, without the beginning-of-sequence token. */
+    public int[] tokenize(String text) {
+        return withModel(() -> model.encode(text));
+    }
+
+    /** The prompt text the model reads for this request. */
+    public String prompt(ChatRequest request) {
+        return withModel(() -> promptText(ChatPrompt.messages(request)));
+    }
+
+    @Override
+    public Completion complete(GenerationRequest request) {
+        Outcome o = run(request.chat(), text -> {});
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("id", nextId());
+        body.put("object", "chat.completion");
+        body.put("created", System.currentTimeMillis() / 1000);
+        body.put("model", request.upstreamModel());
+        ObjectNode choice = body.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message");
+        message.put("role", "assistant");
+        message.put("content", o.text());
+        message.putNull("refusal");
+        choice.putNull("logprobs");
+        choice.put("finish_reason", o.finishReason());
+        body.set("usage", usageNode(o.usage()));
+        return new Completion(body, o.usage(), o.stats());
+    }
+
+    @Override
+    public StreamEnd stream(GenerationRequest request, ChunkSink sink) {
+        Chunks chunks = new Chunks(nextId(), System.currentTimeMillis() / 1000, request.upstreamModel(), sink);
+        Outcome o = run(request.chat(), chunks::content);
+        chunks.finish(o.finishReason());
+        chunks.usage(o.usage());
+        return new StreamEnd(o.usage(), o.stats());
+    }
+
+    /** Builds the {@code chat.completion.chunk} objects of one stream; the role goes with the first. */
+    private static final class Chunks {
+        private final String id;
+        private final long created;
+        private final String model;
+        private final ChunkSink sink;
+        private boolean started;
+
+        Chunks(String id, long created, String model, ChunkSink sink) {
+            this.id = id;
+            this.created = created;
+            this.model = model;
+            this.sink = sink;
+        }
+
+        void content(String text) {
+            start();
+            ObjectNode chunk = chunk();
+            ObjectNode delta = JsonNodeFactory.instance.objectNode().put("content", text);
+            sink.chunk(withChoice(chunk, delta, null));
+        }
+
+        void finish(String reason) {
+            start();
+            sink.chunk(withChoice(chunk(), JsonNodeFactory.instance.objectNode(), reason));
+        }
+
+        void usage(Usage usage) {
+            ObjectNode chunk = chunk();
+            chunk.putArray("choices");
+            chunk.set("usage", usageNode(usage));
+            sink.chunk(chunk);
+        }
+
+        private void start() {
+            if (started) return;
+            started = true;
+            ObjectNode delta = JsonNodeFactory.instance
+                    .objectNode()
+                    .put("role", "assistant")
+                    .put("content", "");
+            sink.chunk(withChoice(chunk(), delta, null));
+        }
+
+        private ObjectNode chunk() {
+            ObjectNode chunk = JsonNodeFactory.instance.objectNode();
+            chunk.put("id", id);
+            chunk.put("object", "chat.completion.chunk");
+            chunk.put("created", created);
+            chunk.put("model", model);
+            return chunk;
+        }
+
+        private static ObjectNode withChoice(ObjectNode chunk, ObjectNode delta, String finishReason) {
+            ObjectNode choice = chunk.putArray("choices").addObject();
+            choice.put("index", 0);
+            choice.set("delta", delta);
+            choice.putNull("logprobs");
+            if (finishReason == null) choice.putNull("finish_reason");
+            else choice.put("finish_reason", finishReason);
+            return chunk;
+        }
+    }
+
+    private static ObjectNode usageNode(Usage usage) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("prompt_tokens", usage.promptTokens());
+        node.put("completion_tokens", usage.completionTokens());
+        node.put("total_tokens", usage.totalTokens());
+        return node;
+    }
+
+    /** What one generation produced. */
+    private record Outcome(String text, String finishReason, Usage usage, GenerationStats stats) {}
+
+    /** What the model is asked to do for one request. */
+    private record Plan(InferenceParameters parameters, long promptTokens, int maxTokens, boolean hasStops) {}
+
+    /**
+     * Runs one generation in a slot, handing each piece of text to {@code onText} on this thread as
+     * soon as the model produced it. When {@code onText} throws (the client left), the generation is
+     * cancelled and its slot freed before the exception goes on.
+     */
+    private Outcome run(ChatRequest chat, Consumer<String> onText) {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) throw closedError();
+            Plan plan = plan(chat);
+            acquireSlot();
+            Driver driver = new Driver(plan.parameters());
+            try {
+                drivers.execute(driver);
+            } catch (RejectedExecutionException e) {
+                slots.release();
+                throw closedError();
+            }
+            try {
+                return relay(plan, driver, onText);
+            } finally {
+                driver.stop();
+                slots.release();
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private Outcome relay(Plan plan, Driver driver, Consumer<String> onText) {
+        TokenTally tally = TokenTally.forModel(file, piece -> model.encode(piece).length);
+        StringBuilder text = new StringBuilder();
+        while (true) {
+            Event event = driver.next();
+            switch (event) {
+                case Piece p -> {
+                    tally.add(p.text(), p.nanos());
+                    if (!p.text().isEmpty()) {
+                        text.append(p.text());
+                        onText.accept(p.text());
+                    }
+                }
+                case End end -> {
+                    if (!end.text()
+                            .isEmpty()) { // llama.cpp sends the text with the tokens; kept in case it ever does not
+                        text.append(end.text());
+                        onText.accept(end.text());
+                    }
+                    // llama.cpp stops at max_tokens exactly, so more would mean a recount went wrong
+                    long completion = Math.min(tally.count(), plan.maxTokens());
+                    Usage usage = new Usage(plan.promptTokens(), completion, false);
+                    return new Outcome(
+                            text.toString(), finishReason(plan, completion, tally), usage, tally.stats(completion));
+                }
+                case Failed f ->
+                    throw new InferenceException(
+                            "upstream_error",
+                            "Backend '" + id() + "' failed while generating: "
+                                    + f.error().getMessage(),
+                            null,
+                            null,
+                            f.error());
+            }
+        }
+    }
+
+    /**
+     * {@code length} when the answer used every token it was allowed, unless its last token was the
+     * end of the sequence (an empty piece, when no stop sequence could have held text back).
+     */
+    private static String finishReason(Plan plan, long completion, TokenTally tally) {
+        if (completion < plan.maxTokens()) return "stop";
+        return tally.lastPiece().isEmpty() && !plan.hasStops() ? "stop" : "length";
+    }
+
+    private Plan plan(ChatRequest chat) {
+        JsonNode body = chat.body();
+        JsonNode n = body.get("n");
+        if (n != null && !n.isNull() && n.asInt() != 1)
+            throw InferenceException.invalid("n", "This model generates one choice per request; 'n' must be 1.");
+        String prompt = promptText(ChatPrompt.messages(chat));
+        long promptTokens = model.encode(prompt).length + (file.addBos() ? 1 : 0) + (file.addEos() ? 1 : 0);
+        if (promptTokens == 0) throw InferenceException.invalid("messages", "The messages contain no text.");
+        if (promptTokens >= settings.context()) {
+            throw InferenceException.invalid(
+                    "messages",
+                    "This model's maximum context length is " + settings.context()
+                            + " tokens. However, your messages resulted in " + promptTokens
+                            + " tokens. Please reduce the length of the messages.");
+        }
+        int room = (int) (settings.context() - promptTokens);
+        int maxTokens = Math.min(chat.maxTokens() == null ? DEFAULT_MAX_TOKENS : chat.maxTokens(), room);
+        InferenceParameters p = new InferenceParameters(prompt)
+                .setNPredict(maxTokens)
+                .setTemperature((float) number(body, "temperature", 1.0))
+                .setTopP((float) number(body, "top_p", 1.0))
+                .setPresencePenalty((float) number(body, "presence_penalty", 0))
+                .setFrequencyPenalty((float) number(body, "frequency_penalty", 0));
+        JsonNode seed = body.get("seed");
+        if (seed != null && !seed.isNull()) {
+            if (!seed.isIntegralNumber() || !seed.canConvertToLong())
+                throw InferenceException.invalid("seed", "'seed' must be an integer.");
+            p.setSeed((int) (seed.asLong() & 0x7FFF_FFFFL));
+        }
+        List<String> stops = stops(body.get("stop"));
+        if (!stops.isEmpty()) p.setStopStrings(stops.toArray(String[]::new));
+        return new Plan(p, promptTokens, maxTokens, !stops.isEmpty());
+    }
+
+    private String promptText(List<ChatPrompt.Message> messages) {
+        return useTemplate ? model.applyTemplate(ChatPrompt.templateRequest(messages)) : ChatPrompt.plain(messages);
+    }
+
+    /**
+     * Renders a sample conversation once. llama.cpp quietly substitutes ChatML for a template it
+     * cannot parse; that is caught here too, and such a file is served like one without a template.
+     */
+    private boolean templateWorks() {
+        String reason;
+        try {
+            String sample = model.applyTemplate(ChatPrompt.templateRequest(List.of(
+                    new ChatPrompt.Message("system", "You are helpful."), new ChatPrompt.Message("user", "Hello"))));
+            if (!sample.contains("<|im_start|>") || file.chatTemplate().contains("im_start")) return true;
+            reason = "llama.cpp cannot parse it";
+        } catch (RuntimeException e) {
+            reason = e.getMessage();
+        }
+        LOG.warning("backend '" + settings.id() + "': the chat template in " + settings.path() + " cannot be applied ("
+                + reason + "); messages are sent as plain text instead");
+        return false;
+    }
+
+    private static double number(JsonNode body, String field, double fallback) {
+        JsonNode node = body.get(field);
+        return node == null || node.isNull() ? fallback : node.asDouble();
+    }
+
+    private static List<String> stops(JsonNode stop) {
+        List<String> out = new ArrayList<>();
+        if (stop == null || stop.isNull()) return out;
+        if (stop.isTextual()) {
+            if (!stop.asText().isEmpty()) out.add(stop.asText());
+            return out;
+        }
+        for (JsonNode s : stop) if (!s.asText().isEmpty()) out.add(s.asText());
+        return out;
+    }
+
+    private void acquireSlot() {
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InferenceException(
+                    "upstream_error", "Interrupted while waiting for a slot on backend '" + id() + "'.");
+        }
+    }
+
+    private String nextId() {
+        return "chatcmpl-" + settings.id() + "-" + ids.incrementAndGet();
+    }
+
+    private InferenceException closedError() {
+        return new InferenceException("upstream_unavailable", "Backend '" + id() + "' is shutting down.");
+    }
+
+    private <T> T withModel(java.util.function.Supplier<T> use) {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) throw closedError();
+            return use.get();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** What a driver thread hands to the request's thread. */
+    private sealed interface Event permits Piece, End, Failed {}
+
+    /** The text of one sampled token ("" for the end-of-sequence token), and when it arrived. */
+    private record Piece(String text, long nanos) implements Event {}
+
+    /** The generation finished; llama.cpp's closing result (its text is empty when streaming). */
+    private record End(String text) implements Event {}
+
+    private record Failed(RuntimeException error) implements Event {}
+
+    /**
+     * Pulls one generation's tokens out of llama.cpp on a platform thread. It is cancelled only
+     * between two tokens: the library's cancel must not race a thread waiting for that task's next
+     * result, or that thread would wait forever.
+     */
+    private final class Driver implements Runnable {
+        private final InferenceParameters parameters;
+        private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        private final CountDownLatch done = new CountDownLatch(1);
+        private volatile boolean cancelled;
+
+        Driver(InferenceParameters parameters) {
+            this.parameters = parameters;
+        }
+
+        @Override
+        public void run() {
+            try {
+                LlamaIterator it = model.generate(parameters).iterator();
+                while (it.hasNext()) {
+                    if (cancelled) {
+                        it.cancel();
+                        return;
+                    }
+                    LlamaOutput out = it.next();
+                    long now = System.nanoTime();
+                    events.add(it.hasNext() ? new Piece(out.text, now) : new End(out.text));
+                }
+            } catch (RuntimeException e) {
+                events.add(new Failed(e));
+            } finally {
+                done.countDown();
+            }
+        }
+
+        Event next() {
+            try {
+                return events.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancelled = true;
+                throw new InferenceException(
+                        "upstream_error", "Interrupted while generating on backend '" + id() + "'.");
+            }
+        }
+
+        /** Cancels the generation if it is still running, and waits until its slot is given back. */
+        void stop() {
+            cancelled = true;
+            try {
+                if (!done.await(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    LOG.warning("backend '" + id() + "': a cancelled generation did not stop within "
+                            + CANCEL_WAIT_SECONDS + " s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Stops taking requests, waits (up to 10 s) for running generations, then frees the model. If
+     * some are still running, the model is left allocated (freeing it under them would crash the
+     * process); the process is ending anyway.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        boolean idle = false;
+        try {
+            idle = lifecycle.writeLock().tryLock(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        drivers.shutdown();
+        if (!idle) {
+            LOG.warning("backend '" + id() + "': generations still running after " + CLOSE_WAIT_SECONDS
+                    + " s; the model is not freed");
+            return;
+        }
+        try {
+            model.close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "backend '" + id() + "': closing the model failed", e);
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format("%.1f MB", bytes / 1e6);
+    }
+}
