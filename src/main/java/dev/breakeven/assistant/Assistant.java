@@ -7,6 +7,7 @@ import dev.breakeven.inference.ChatRequest;
 import dev.breakeven.inference.ClientGoneException;
 import dev.breakeven.inference.Completion;
 import dev.breakeven.inference.GenerationRequest;
+import dev.breakeven.inference.GenerationStats;
 import dev.breakeven.inference.InferenceException;
 import dev.breakeven.inference.ModelCatalog;
 import dev.breakeven.inference.Router;
@@ -79,7 +80,8 @@ public final class Assistant {
             usage = estimate(request, completionText(body));
             body.set("usage", usageNode(usage));
         }
-        UsageEvent event = turn.event(served.route(), usage, -1, Outcome.COMPLETED, null);
+        UsageEvent event = turn.event(served.route(), usage, -1, Outcome.COMPLETED, null)
+                .withGenerationMillis(generationMillis(served.result().stats()));
         record(event);
         return new Answer(body, event);
     }
@@ -112,7 +114,8 @@ public final class Assistant {
         }
         Usage reported = served.result().usage();
         Usage usage = reported != null ? reported : estimate(request, relay.text());
-        UsageEvent event = turn.event(served.route(), usage, relay.timeToFirstTokenMillis(), Outcome.COMPLETED, null);
+        UsageEvent event = turn.event(served.route(), usage, relay.timeToFirstTokenMillis(), Outcome.COMPLETED, null)
+                .withGenerationMillis(generationMillis(served.result().stats()));
         try {
             if (reported == null && request.includeUsage()) relay.sendOwnUsage(usageChunk(turn, usage));
         } catch (ClientGoneException e) {
@@ -122,6 +125,10 @@ public final class Assistant {
         record(event);
         sink.done();
         return event;
+    }
+
+    private static long generationMillis(GenerationStats stats) {
+        return stats == null ? -1 : stats.generationMillis();
     }
 
     private Turn begin(Requester who, ChatRequest request) {
@@ -277,7 +284,8 @@ public final class Assistant {
                     duration,
                     outcome,
                     request.stream(),
-                    errorCode);
+                    errorCode,
+                    -1);
         }
     }
 }

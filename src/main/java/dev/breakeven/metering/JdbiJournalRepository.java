@@ -20,12 +20,12 @@ public final class JdbiJournalRepository implements JournalRepository {
 
     private static final String INSERT = "INSERT INTO journal (event_id, type, occurred_at, recorded_at, account_id,"
             + " key_id, model, backend, upstream_model, prompt_tokens, completion_tokens, estimated, ttft_ms,"
-            + " duration_ms, outcome, streamed, error_code)"
-            + " VALUES (?, '" + USAGE + "', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " duration_ms, outcome, streamed, error_code, generation_ms)"
+            + " VALUES (?, '" + USAGE + "', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (event_id) DO NOTHING";
 
     private static final String COLUMNS = "event_id, occurred_at, account_id, key_id, model, backend, upstream_model,"
-            + " prompt_tokens, completion_tokens, estimated, ttft_ms, duration_ms, outcome, streamed, error_code";
+            + " prompt_tokens, completion_tokens, estimated, ttft_ms, duration_ms, outcome, streamed, error_code, generation_ms";
 
     private final Jdbi jdbi;
 
@@ -61,6 +61,7 @@ public final class JdbiJournalRepository implements JournalRepository {
                                 e.outcome() == null ? null : e.outcome().name().toLowerCase(Locale.ROOT))
                         .bind(14, flag(e.streamed()))
                         .bind(15, e.errorCode())
+                        .bind(16, e.generationMillis() < 0 ? null : e.generationMillis())
                         .add();
             }
             batch.execute();
@@ -95,6 +96,8 @@ public final class JdbiJournalRepository implements JournalRepository {
     private static UsageEvent usageEvent(ResultSet rs) throws SQLException {
         long ttft = rs.getLong("ttft_ms");
         if (rs.wasNull()) ttft = -1;
+        long generation = rs.getLong("generation_ms");
+        if (rs.wasNull()) generation = -1;
         String outcome = rs.getString("outcome");
         return new UsageEvent(
                 rs.getString("event_id"),
@@ -111,7 +114,8 @@ public final class JdbiJournalRepository implements JournalRepository {
                 rs.getLong("duration_ms"),
                 outcome == null ? null : UsageEvent.Outcome.valueOf(outcome.toUpperCase(Locale.ROOT)),
                 rs.getInt("streamed") != 0,
-                rs.getString("error_code"));
+                rs.getString("error_code"),
+                generation);
     }
 
     private static short flag(boolean value) {

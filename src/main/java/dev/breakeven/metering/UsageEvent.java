@@ -19,6 +19,8 @@ package dev.breakeven.metering;
  * @param outcome how the generation ended
  * @param streamed whether the client asked for a stream
  * @param errorCode a stable error code when the outcome is not {@code COMPLETED}, else null
+ * @param generationMillis how long the backend generated (first token to last), -1 when it cannot
+ *     tell (remote servers); the raw material of GPU-time cost accounting
  */
 public record UsageEvent(
         String id,
@@ -35,7 +37,8 @@ public record UsageEvent(
         long durationMillis,
         Outcome outcome,
         boolean streamed,
-        String errorCode) {
+        String errorCode,
+        long generationMillis) {
 
     /** How a generation ended. */
     public enum Outcome {
@@ -46,5 +49,32 @@ public record UsageEvent(
 
     public long totalTokens() {
         return promptTokens + completionTokens;
+    }
+
+    /** This event with the backend's generation time, when the backend measured it ({@code millis} ≥ 0). */
+    public UsageEvent withGenerationMillis(long millis) {
+        return new UsageEvent(
+                id,
+                occurredAt,
+                accountId,
+                keyId,
+                model,
+                backend,
+                upstreamModel,
+                promptTokens,
+                completionTokens,
+                estimated,
+                timeToFirstTokenMillis,
+                durationMillis,
+                outcome,
+                streamed,
+                errorCode,
+                millis);
+    }
+
+    /** Completion tokens per second of generation time, or -1 when the generation time is unknown. */
+    public double tokensPerSecond() {
+        if (generationMillis <= 0) return -1;
+        return completionTokens * 1000.0 / generationMillis;
     }
 }

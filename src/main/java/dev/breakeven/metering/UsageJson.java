@@ -24,6 +24,8 @@ public final class UsageJson {
         node.put("estimated", e.estimated());
         node.put("time_to_first_token_ms", e.timeToFirstTokenMillis() < 0 ? null : e.timeToFirstTokenMillis());
         node.put("duration_ms", e.durationMillis());
+        node.put("generation_ms", e.generationMillis() < 0 ? null : e.generationMillis());
+        node.put("tokens_per_second", e.tokensPerSecond() < 0 ? null : Math.round(e.tokensPerSecond() * 10) / 10.0);
         node.put("outcome", e.outcome().name().toLowerCase(Locale.ROOT));
         node.put("streamed", e.streamed());
         node.put("error_code", e.errorCode());

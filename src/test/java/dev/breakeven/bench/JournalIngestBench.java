@@ -176,7 +176,8 @@ public final class JournalIngestBench {
                 1_400,
                 UsageEvent.Outcome.COMPLETED,
                 (i & 1) == 0,
-                null);
+                null,
+                -1);
     }
 
     private static long processCpuNanos() {

@@ -87,7 +87,8 @@ class GroupCommitJournalTest {
                 4_567,
                 Outcome.FAILED,
                 true,
-                "upstream_timeout");
+                "upstream_timeout",
+                3_210);
         UsageEvent sparse = new UsageEvent(
                 "chatcmpl-sparse",
                 0,
@@ -103,7 +104,8 @@ class GroupCommitJournalTest {
                 0,
                 Outcome.CANCELLED,
                 false,
-                null);
+                null,
+                -1);
         UsageEvent completed = usage("chatcmpl-completed", "acct_c", 5);
 
         CompletableFuture.allOf(journal.append(full), journal.append(sparse), journal.append(completed))
@@ -258,7 +260,8 @@ class GroupCommitJournalTest {
                 78,
                 Outcome.COMPLETED,
                 true,
-                null);
+                null,
+                40);
     }
 
     static String failureCode(CompletableFuture<?> future) {
