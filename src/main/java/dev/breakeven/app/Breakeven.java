@@ -8,7 +8,9 @@ import dev.breakeven.assistant.Assistant;
 import dev.breakeven.assistant.TurnMetrics;
 import dev.breakeven.inference.Backend;
 import dev.breakeven.inference.IdleWatch;
+import dev.breakeven.inference.LlamaBackend;
 import dev.breakeven.inference.ModelCatalog;
+import dev.breakeven.inference.ModelFileException;
 import dev.breakeven.inference.OpenAiBackend;
 import dev.breakeven.inference.TokenCounter;
 import dev.breakeven.metering.Durability;
@@ -25,6 +27,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,11 +52,23 @@ public final class Breakeven implements AutoCloseable {
         this.config = config;
         ObjectMapper json = new ObjectMapper();
         Ids ids = new Ids(clock);
-        this.database = Database.open(databaseSettings(config, env));
+        this.idleWatch = new IdleWatch();
+        // backends first: a model file that cannot be loaded stops start-up before anything else is opened
+        try {
+            this.backends = buildBackends(config, env, json, idleWatch);
+        } catch (RuntimeException e) {
+            idleWatch.close();
+            throw e;
+        }
+        try {
+            this.database = Database.open(databaseSettings(config, env));
+        } catch (RuntimeException e) {
+            backends.values().forEach(Backend::close);
+            idleWatch.close();
+            throw e;
+        }
         this.journal = new GroupCommitJournal(new JdbiJournalRepository(database.jdbi()), clock);
         this.keys = new KeyRing(new JdbiAccessRepository(database.jdbi()), ids, clock);
-        this.idleWatch = new IdleWatch();
-        this.backends = buildBackends(config, env, json, idleWatch);
         ModelCatalog catalog = catalog(config, backends, clock);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
@@ -105,21 +120,41 @@ public final class Breakeven implements AutoCloseable {
         return new DatabaseSettings(db.url(), db.user(), password, db.poolSize());
     }
 
+    /**
+     * Builds every configured backend; in-process models are loaded here, so a bad model file stops
+     * start-up with one line naming the backend, the file and the reason.
+     */
     private static Map<String, Backend> buildBackends(
             BreakevenConfig config, Map<String, String> env, ObjectMapper json, IdleWatch idle) {
         Map<String, Backend> built = new LinkedHashMap<>();
-        for (BreakevenConfig.Backend b : config.backends()) {
-            var settings = new OpenAiBackend.Settings(
-                    b.id(),
-                    URI.create(b.baseUrl()),
-                    BackendSecrets.apiKey(b, env),
-                    b.capacity(),
-                    Duration.ofMillis(b.connectTimeoutMs()),
-                    Duration.ofMillis(b.firstByteTimeoutMs()),
-                    Duration.ofMillis(b.idleTimeoutMs()));
-            built.put(b.id(), new OpenAiBackend(settings, json, idle));
+        try {
+            for (BreakevenConfig.Backend b : config.backends()) built.put(b.id(), buildBackend(b, env, json, idle));
+        } catch (RuntimeException e) {
+            built.values().forEach(Backend::close);
+            throw e;
         }
         return built;
+    }
+
+    private static Backend buildBackend(
+            BreakevenConfig.Backend b, Map<String, String> env, ObjectMapper json, IdleWatch idle) {
+        if (b.type().equals("llama")) {
+            var settings = new LlamaBackend.Settings(b.id(), Path.of(b.path()), b.threads(), b.context(), b.capacity());
+            try {
+                return LlamaBackend.open(settings);
+            } catch (ModelFileException e) {
+                throw new ConfigException("backend '" + b.id() + "': " + e.getMessage());
+            }
+        }
+        var settings = new OpenAiBackend.Settings(
+                b.id(),
+                URI.create(b.baseUrl()),
+                BackendSecrets.apiKey(b, env),
+                b.capacity(),
+                Duration.ofMillis(b.connectTimeoutMs()),
+                Duration.ofMillis(b.firstByteTimeoutMs()),
+                Duration.ofMillis(b.idleTimeoutMs()));
+        return new OpenAiBackend(settings, json, idle);
     }
 
     private static ModelCatalog catalog(BreakevenConfig config, Map<String, Backend> backends, Clock clock) {

@@ -18,8 +18,9 @@ public record BreakevenConfig(
     public record Metering(String durability) {}
 
     /**
-     * One place generations run. {@code type} is {@code openai} for any OpenAI-compatible server;
-     * timeouts are in milliseconds.
+     * One place generations run. {@code type} is {@code openai} for any OpenAI-compatible server
+     * (timeouts in milliseconds) or {@code llama} for a GGUF file served in this process ({@code
+     * path}, {@code threads}, {@code context} tokens per slot, {@code capacity} slots).
      */
     public record Backend(
             String id,
@@ -30,7 +31,37 @@ public record BreakevenConfig(
             Integer capacity,
             Long connectTimeoutMs,
             Long firstByteTimeoutMs,
-            Long idleTimeoutMs) {}
+            Long idleTimeoutMs,
+            String path,
+            Integer threads,
+            Integer context) {
+
+        /** An {@code openai} backend (the keys of type {@code llama} unset). */
+        public Backend(
+                String id,
+                String type,
+                String baseUrl,
+                String apiKeyEnv,
+                String apiKeyFile,
+                Integer capacity,
+                Long connectTimeoutMs,
+                Long firstByteTimeoutMs,
+                Long idleTimeoutMs) {
+            this(
+                    id,
+                    type,
+                    baseUrl,
+                    apiKeyEnv,
+                    apiKeyFile,
+                    capacity,
+                    connectTimeoutMs,
+                    firstByteTimeoutMs,
+                    idleTimeoutMs,
+                    null,
+                    null,
+                    null);
+        }
+    }
 
     public record Model(String id, String description, List<Route> backends) {}
 

@@ -12,6 +12,10 @@ final class ConfigValidator {
     static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
     static final long DEFAULT_FIRST_BYTE_TIMEOUT_MS = 120_000;
     static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+    static final int DEFAULT_LLAMA_CAPACITY = 1;
+    static final int DEFAULT_LLAMA_CONTEXT = 2048;
+    static final int MIN_LLAMA_CONTEXT = 16;
+    static final long MAX_LLAMA_TOKENS = 1L << 24; // context x slots: what llama.cpp is asked to allocate
 
     private ConfigValidator() {}
 
@@ -58,7 +62,17 @@ final class ConfigValidator {
         require(
                 b.id() != null && b.id().matches("[A-Za-z0-9._-]{1,64}"),
                 key + ".id is required (letters, digits, . _ -)");
-        require("openai".equals(b.type()), key + ".type must be openai, got '" + b.type() + "'");
+        return switch (b.type() == null ? "" : b.type()) {
+            case "openai" -> openai(b, key);
+            case "llama" -> llama(b, key);
+            default -> throw new ConfigException(key + ".type must be openai or llama, got '" + b.type() + "'");
+        };
+    }
+
+    private static BreakevenConfig.Backend openai(BreakevenConfig.Backend b, String key) {
+        require(
+                b.path() == null && b.threads() == null && b.context() == null,
+                key + ": path, threads and context are keys of type llama, not openai");
         require(b.baseUrl() != null, key + ".base_url is required for type openai");
         try {
             URI uri = URI.create(b.baseUrl());
@@ -77,6 +91,29 @@ final class ConfigValidator {
         long idle = positive(b.idleTimeoutMs(), DEFAULT_IDLE_TIMEOUT_MS, key + ".idle_timeout_ms");
         return new BreakevenConfig.Backend(
                 b.id(), b.type(), b.baseUrl(), b.apiKeyEnv(), b.apiKeyFile(), capacity, connect, firstByte, idle);
+    }
+
+    /** A GGUF file served in this process; whether the file is usable is checked when it is loaded. */
+    private static BreakevenConfig.Backend llama(BreakevenConfig.Backend b, String key) {
+        require(b.path() != null && !b.path().isBlank(), key + ".path is required for type llama (a .gguf file)");
+        require(b.baseUrl() == null, key + ".base_url is a key of type openai, not llama");
+        require(
+                b.apiKeyEnv() == null && b.apiKeyFile() == null,
+                key + ": api_key_env and api_key_file are keys of type openai, not llama");
+        require(
+                b.connectTimeoutMs() == null && b.firstByteTimeoutMs() == null && b.idleTimeoutMs() == null,
+                key + ": the timeouts are keys of type openai, not llama");
+        int threads = b.threads() == null ? Runtime.getRuntime().availableProcessors() : b.threads();
+        require(threads >= 1, key + ".threads must be at least 1");
+        int context = b.context() == null ? DEFAULT_LLAMA_CONTEXT : b.context();
+        require(context >= MIN_LLAMA_CONTEXT, key + ".context must be at least " + MIN_LLAMA_CONTEXT + " tokens");
+        int capacity = b.capacity() == null ? DEFAULT_LLAMA_CAPACITY : b.capacity();
+        require(capacity >= 1, key + ".capacity must be at least 1");
+        require(
+                (long) context * capacity <= MAX_LLAMA_TOKENS,
+                key + ": context x capacity must be at most " + MAX_LLAMA_TOKENS + " tokens");
+        return new BreakevenConfig.Backend(
+                b.id(), b.type(), null, null, null, capacity, null, null, null, b.path(), threads, context);
     }
 
     private static long positive(Long value, long fallback, String key) {
