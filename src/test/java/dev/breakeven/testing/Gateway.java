@@ -56,6 +56,7 @@ public final class Gateway implements AutoCloseable {
         private long maxBodyBytes = 1_048_576;
         private String extraBackends = "";
         private String extraRoutes = "";
+        private String extraModels = "";
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -84,9 +85,20 @@ public final class Gateway implements AutoCloseable {
 
         /** Puts a backend at {@code baseUrl} ahead of the mock in the {@code assistant} model's routes. */
         public Builder preferredBackend(String id, String baseUrl) {
-            this.extraBackends =
+            this.extraBackends +=
                     "  - {id: " + id + ", type: openai, base_url: \"" + baseUrl + "\", connect_timeout_ms: 2000}\n";
             this.extraRoutes = "{backend: " + id + ", model: other-model}, ";
+            return this;
+        }
+
+        /**
+         * Adds an in-process llama backend {@code llama} serving {@code model} (one thread) and a
+         * model {@code local} routed to it, named {@code stories260K} for the backend.
+         */
+        public Builder llama(Path model, int capacity, int context) {
+            this.extraBackends += "  - {id: llama, type: llama, path: \"" + model + "\", threads: 1, context: "
+                    + context + ", capacity: " + capacity + "}\n";
+            this.extraModels += "  - {id: local, backends: [{backend: llama, model: stories260K}]}\n";
             return this;
         }
 
@@ -106,7 +118,7 @@ public final class Gateway implements AutoCloseable {
                     models:
                       - {id: assistant, backends: [%s{backend: mock, model: mock-model}]}
                       - {id: unrouted, backends: []}
-                    """.formatted(
+                    %s""".formatted(
                             maxBodyBytes,
                             dir,
                             url,
@@ -115,7 +127,8 @@ public final class Gateway implements AutoCloseable {
                             upstream.baseUrl(),
                             firstByteTimeoutMs,
                             idleTimeoutMs,
-                            extraRoutes);
+                            extraRoutes,
+                            extraModels);
             try {
                 Files.createDirectories(dir);
                 Path file = dir.resolve("breakeven.yaml");
