@@ -18,9 +18,13 @@ public record BreakevenConfig(
     public record Metering(String durability) {}
 
     /**
-     * One place generations run. {@code type} is {@code openai} for any OpenAI-compatible server;
-     * timeouts and intervals are in milliseconds. The last four keys drive routing: a health check
-     * interval of 0 turns probing off, a failure threshold of 0 turns the circuit breaker off.
+     * One place generations run. {@code type} is {@code openai} for any OpenAI-compatible server
+     * (timeouts and intervals in milliseconds; a health check interval of 0 turns probing off, a
+     * failure threshold of 0 the circuit breaker), {@code llama} for a GGUF file served in this
+     * process ({@code path}, {@code threads}, {@code context} tokens per slot, {@code capacity}
+     * slots), or {@code knowledge} for answers from a knowledge base ({@code knowledge_base}, an
+     * optional {@code writer} backend and {@code writer_model} for RAG, {@code passages}, {@code
+     * min_similarity}). Keys of other types stay null.
      */
     public record Backend(
             String id,
@@ -35,7 +39,42 @@ public record BreakevenConfig(
             Long healthCheckIntervalMs,
             Long healthCheckTimeoutMs,
             Integer failureThreshold,
-            Long coolDownMs) {}
+            Long coolDownMs,
+            String path,
+            Integer threads,
+            Integer context,
+            String knowledgeBase,
+            String writer,
+            String writerModel,
+            Integer passages,
+            Double minSimilarity) {
+
+        /** An {@code openai} backend with routing defaults left to the validator. */
+        public static Backend openai(String id, String baseUrl, String apiKeyEnv, String apiKeyFile) {
+            return new Backend(
+                    id,
+                    "openai",
+                    baseUrl,
+                    apiKeyEnv,
+                    apiKeyFile,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null);
+        }
+    }
 
     public record Model(String id, String description, List<Route> backends) {}
 

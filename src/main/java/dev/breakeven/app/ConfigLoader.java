@@ -31,6 +31,9 @@ public final class ConfigLoader {
     static final String ENV_PREFIX = "BREAKEVEN_";
     static final String UPSTREAM_URL = "BREAKEVEN_UPSTREAM_URL";
     static final String UPSTREAM_MODEL = "BREAKEVEN_UPSTREAM_MODEL";
+    static final String MODEL_FILE = "BREAKEVEN_MODEL";
+    static final String MODEL_FILE_BACKEND = "local-llama";
+    static final String MODEL_FILE_MODEL = "local";
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -61,6 +64,7 @@ public final class ConfigLoader {
         });
         overrides.forEach((key, value) -> set(tree, List.of(key.split("\\.")), value));
         addUpstreamShortcut(tree);
+        addModelFileShortcut(tree);
         BreakevenConfig config = bind(tree, file);
         return ConfigValidator.validate(withDatabaseDefault(config));
     }
@@ -163,6 +167,40 @@ public final class ConfigLoader {
                                         .put("model", model));
             }
         }
+    }
+
+    /**
+     * Lets an operator serve a GGUF file in this process without writing a file: a backend {@code
+     * local-llama} of type {@code llama}, and a model {@code local} routed to it (the route's model
+     * name is the file's name without {@code .gguf}, which usage events record).
+     */
+    private void addModelFileShortcut(ObjectNode tree) {
+        String path = env.get(MODEL_FILE);
+        if (path == null || path.isBlank()) return;
+        ObjectNode backend = yaml.createObjectNode()
+                .put("id", MODEL_FILE_BACKEND)
+                .put("type", "llama")
+                .put("path", path);
+        tree.withArray("backends").add(backend);
+        String fileName = Path.of(path).getFileName() == null
+                ? path
+                : Path.of(path).getFileName().toString();
+        String label = fileName.toLowerCase(Locale.ROOT).endsWith(".gguf")
+                ? fileName.substring(0, fileName.length() - 5)
+                : fileName;
+        ObjectNode route =
+                yaml.createObjectNode().put("backend", MODEL_FILE_BACKEND).put("model", label);
+        for (JsonNode m : tree.withArray("models")) {
+            if (MODEL_FILE_MODEL.equals(m.path("id").asText())) {
+                ((ObjectNode) m).withArray("backends").insert(0, route);
+                return;
+            }
+        }
+        ObjectNode model = yaml.createObjectNode()
+                .put("id", MODEL_FILE_MODEL)
+                .put("description", fileName + ", served in-process by llama.cpp");
+        model.putArray("backends").add(route);
+        tree.withArray("models").add(model);
     }
 
     private BreakevenConfig bind(ObjectNode tree, Path file) {

@@ -16,6 +16,13 @@ final class ConfigValidator {
     static final long DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2_000;
     static final int DEFAULT_FAILURE_THRESHOLD = 5;
     static final long DEFAULT_COOL_DOWN_MS = 30_000;
+    static final int DEFAULT_LLAMA_CAPACITY = 1;
+    static final int DEFAULT_LLAMA_CONTEXT = 2048;
+    static final int MIN_LLAMA_CONTEXT = 16;
+    static final long MAX_LLAMA_TOKENS = 1L << 24; // context x slots: what llama.cpp is asked to allocate
+    static final int DEFAULT_KNOWLEDGE_CAPACITY = 16;
+    static final int DEFAULT_KNOWLEDGE_PASSAGES = 4;
+    static final double DEFAULT_MIN_SIMILARITY = 0.35;
 
     private ConfigValidator() {}
 
@@ -34,6 +41,15 @@ final class ConfigValidator {
             BreakevenConfig.Backend b = backendWithDefaults(c.backends().get(i), "backends[" + i + "]");
             require(ids.add(b.id()), "backends[" + i + "].id '" + b.id() + "' is used twice");
             backends.add(b);
+        }
+        for (int i = 0; i < backends.size(); i++) {
+            String writer = backends.get(i).writer();
+            if (writer == null) continue;
+            boolean generative =
+                    backends.stream().anyMatch(o -> o.id().equals(writer) && !"knowledge".equals(o.type()));
+            require(
+                    generative,
+                    "backends[" + i + "].writer must name an openai or llama backend, got '" + writer + "'");
         }
         Set<String> models = new HashSet<>();
         for (int i = 0; i < c.models().size(); i++) {
@@ -62,7 +78,19 @@ final class ConfigValidator {
         require(
                 b.id() != null && b.id().matches("[A-Za-z0-9._-]{1,64}"),
                 key + ".id is required (letters, digits, . _ -)");
-        require("openai".equals(b.type()), key + ".type must be openai, got '" + b.type() + "'");
+        return switch (b.type() == null ? "" : b.type()) {
+            case "openai" -> openai(b, key);
+            case "llama" -> llama(b, key);
+            case "knowledge" -> knowledge(b, key);
+            default ->
+                throw new ConfigException(key + ".type must be openai, llama or knowledge, got '" + b.type() + "'");
+        };
+    }
+
+    private static BreakevenConfig.Backend openai(BreakevenConfig.Backend b, String key) {
+        require(
+                b.path() == null && b.threads() == null && b.context() == null,
+                key + ": path, threads and context are keys of type llama, not openai");
         require(b.baseUrl() != null, key + ".base_url is required for type openai");
         try {
             URI uri = URI.create(b.baseUrl());
@@ -100,7 +128,75 @@ final class ConfigValidator {
                 interval,
                 probeTimeout,
                 threshold,
-                coolDown);
+                coolDown,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
+    }
+
+    /** A GGUF file served in this process; whether the file is usable is checked when it is loaded. */
+    private static BreakevenConfig.Backend llama(BreakevenConfig.Backend b, String key) {
+        require(b.path() != null && !b.path().isBlank(), key + ".path is required for type llama (a .gguf file)");
+        require(b.baseUrl() == null, key + ".base_url is a key of type openai, not llama");
+        require(
+                b.apiKeyEnv() == null && b.apiKeyFile() == null,
+                key + ": api_key_env and api_key_file are keys of type openai, not llama");
+        require(
+                b.connectTimeoutMs() == null && b.firstByteTimeoutMs() == null && b.idleTimeoutMs() == null,
+                key + ": the timeouts are keys of type openai, not llama");
+        int threads = b.threads() == null ? Runtime.getRuntime().availableProcessors() : b.threads();
+        require(threads >= 1, key + ".threads must be at least 1");
+        int context = b.context() == null ? DEFAULT_LLAMA_CONTEXT : b.context();
+        require(context >= MIN_LLAMA_CONTEXT, key + ".context must be at least " + MIN_LLAMA_CONTEXT + " tokens");
+        int capacity = b.capacity() == null ? DEFAULT_LLAMA_CAPACITY : b.capacity();
+        require(capacity >= 1, key + ".capacity must be at least 1");
+        require(
+                (long) context * capacity <= MAX_LLAMA_TOKENS,
+                key + ": context x capacity must be at most " + MAX_LLAMA_TOKENS + " tokens");
+        return new BreakevenConfig.Backend(
+                b.id(), b.type(), null, null, null, capacity, null, null, null, null, null, null, null, b.path(),
+                threads, context, null, null, null, null, null);
+    }
+
+    /** Answers from a knowledge base; {@code writer} must name a generative backend (checked with all backends). */
+    private static BreakevenConfig.Backend knowledge(BreakevenConfig.Backend b, String key) {
+        require(
+                b.knowledgeBase() != null && b.knowledgeBase().matches("[a-z0-9][a-z0-9_-]{0,63}"),
+                key + ".knowledge_base is required for type knowledge (lower-case letters, digits, _ -)");
+        require(b.baseUrl() == null && b.path() == null, key + ": base_url and path are not keys of type knowledge");
+        int capacity = b.capacity() == null ? DEFAULT_KNOWLEDGE_CAPACITY : b.capacity();
+        require(capacity >= 1, key + ".capacity must be at least 1");
+        int passages = b.passages() == null ? DEFAULT_KNOWLEDGE_PASSAGES : b.passages();
+        require(passages >= 1 && passages <= 20, key + ".passages must be 1..20");
+        double min = b.minSimilarity() == null ? DEFAULT_MIN_SIMILARITY : b.minSimilarity();
+        require(min >= -1 && min <= 1, key + ".min_similarity must be from -1 to 1");
+        return new BreakevenConfig.Backend(
+                b.id(),
+                b.type(),
+                null,
+                null,
+                null,
+                capacity,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                b.knowledgeBase(),
+                b.writer(),
+                b.writerModel(),
+                passages,
+                min);
     }
 
     private static long positive(Long value, long fallback, String key) {

@@ -150,9 +150,4 @@ public final class KnowledgeBackend implements Backend {
                 .put("completion_tokens", usage.completionTokens())
                 .put("total_tokens", usage.totalTokens());
     }
-
-    @Override
-    public void close() {
-        base.close();
-    }
 }

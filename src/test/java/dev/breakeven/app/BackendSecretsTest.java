@@ -14,8 +14,7 @@ class BackendSecretsTest {
     Path dir;
 
     private static BreakevenConfig.Backend backend(String env, String file) {
-        return new BreakevenConfig.Backend(
-                "gpu", "openai", "http://127.0.0.1:1/v1", env, file, 1, 1L, 1L, 1L, 0L, 1L, 0, 1L);
+        return BreakevenConfig.Backend.openai("gpu", "http://127.0.0.1:1/v1", env, file);
     }
 
     @Test

@@ -60,6 +60,8 @@ public final class Gateway implements AutoCloseable {
         private int failureThreshold; // breakers off: tests sharing one gateway must not trip each other's
         private long coolDownMs = 30_000;
         private long healthCheckIntervalMs; // probes off: they would add requests the tests count
+        private String llamaBackends = "";
+        private String extraModels = "";
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -112,6 +114,17 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Adds an in-process llama backend {@code llama} serving {@code model} (one thread) and a
+         * model {@code local} routed to it, named {@code stories260K} for the backend.
+         */
+        public Builder llama(Path model, int capacity, int context) {
+            this.llamaBackends += "  - {id: llama, type: llama, path: \"" + model + "\", threads: 1, context: "
+                    + context + ", capacity: " + capacity + "}\n";
+            this.extraModels += "  - {id: local, backends: [{backend: llama, model: stories260K}]}\n";
+            return this;
+        }
+
         public Gateway start() {
             return start(MockUpstream.start());
         }
@@ -125,6 +138,7 @@ public final class Gateway implements AutoCloseable {
                     : "  - {id: " + preferredId + ", type: openai, base_url: \"" + preferredUrl
                             + "\", connect_timeout_ms: 2000, first_byte_timeout_ms: " + firstByteTimeoutMs
                             + ", idle_timeout_ms: " + idleTimeoutMs + ", " + routing + "}\n";
+            extraBackends += llamaBackends;
             String extraRoutes = preferredId == null ? "" : "{backend: " + preferredId + ", model: other-model}, ";
             String yaml = """
                     server: {host: 127.0.0.1, port: 0, max_body_bytes: %d}
@@ -136,7 +150,7 @@ public final class Gateway implements AutoCloseable {
                     models:
                       - {id: assistant, backends: [%s{backend: mock, model: mock-model}]}
                       - {id: unrouted, backends: []}
-                    """.formatted(
+                    %s""".formatted(
                             maxBodyBytes,
                             dir,
                             url,
@@ -146,7 +160,8 @@ public final class Gateway implements AutoCloseable {
                             firstByteTimeoutMs,
                             idleTimeoutMs,
                             routing,
-                            extraRoutes);
+                            extraRoutes,
+                            extraModels);
             try {
                 Files.createDirectories(dir);
                 Path file = dir.resolve("breakeven.yaml");
