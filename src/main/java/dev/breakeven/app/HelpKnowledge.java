@@ -24,6 +24,8 @@ import java.util.stream.Stream;
  * assistant can answer questions about Breakeven. Unchanged documents are not embedded again.
  */
 final class HelpKnowledge {
+    private static final java.util.logging.Logger LOG =
+            java.util.logging.Logger.getLogger(HelpKnowledge.class.getName());
     static final String NAME = "help";
     private static final String RESOURCE = "help";
 
@@ -41,7 +43,13 @@ final class HelpKnowledge {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the help documents in " + target, e);
         }
-        return base.ingest(List.of(target), IngestListener.NONE);
+        long start = System.nanoTime();
+        IngestReport report = base.ingest(List.of(target), IngestListener.NONE);
+        if (report.changedAnything()) {
+            LOG.info("knowledge base '" + NAME + "': indexed Breakeven's documentation in "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms (done again only when it changes)");
+        }
+        return report;
     }
 
     private static Set<String> copyShipped(Path target) throws IOException {

@@ -58,7 +58,9 @@ public final class KnowledgeBackend implements Backend {
         }
         String answer = grounding.quotedAnswer(base.name());
         ObjectNode body = NODES.objectNode();
+        body.put("id", ""); // the assistant fills in the turn's id and model; kept first as OpenAI orders them
         body.put("object", "chat.completion");
+        body.put("model", "");
         body.put("created", System.currentTimeMillis() / 1000);
         ObjectNode choice = body.putArray("choices").addObject();
         choice.put("index", 0);
@@ -126,8 +128,10 @@ public final class KnowledgeBackend implements Backend {
 
     private static ObjectNode chunk(ObjectNode delta, String finishReason, ArrayNode citations) {
         ObjectNode chunk = NODES.objectNode();
+        chunk.put("id", "");
         chunk.put("object", "chat.completion.chunk");
         chunk.put("created", System.currentTimeMillis() / 1000);
+        chunk.put("model", "");
         ObjectNode choice = chunk.putArray("choices").addObject();
         choice.put("index", 0);
         choice.set("delta", delta);
