@@ -15,11 +15,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -29,6 +31,7 @@ import java.util.stream.Collectors;
  */
 public final class ConfigLoader {
     static final String ENV_PREFIX = "BREAKEVEN_";
+    static final Set<String> BUILT_IN_BACKENDS = Set.of("help-desk");
     static final String UPSTREAM_URL = "BREAKEVEN_UPSTREAM_URL";
     static final String UPSTREAM_MODEL = "BREAKEVEN_UPSTREAM_MODEL";
     static final String MODEL_FILE = "BREAKEVEN_MODEL";
@@ -55,7 +58,7 @@ public final class ConfigLoader {
     public BreakevenConfig load(Path file, Map<String, String> overrides) {
         ObjectNode tree = defaults();
         Map<String, List<String>> scalarPaths = scalarPaths(tree);
-        if (file != null) merge(tree, readFile(file));
+        if (file != null) mergeFile(tree, readFile(file));
         env.forEach((name, value) -> {
             if (!name.startsWith(ENV_PREFIX)) return;
             List<String> path =
@@ -66,7 +69,7 @@ public final class ConfigLoader {
         addUpstreamShortcut(tree);
         addModelFileShortcut(tree);
         BreakevenConfig config = bind(tree, file);
-        return ConfigValidator.validate(withDatabaseDefault(config));
+        return ConfigValidator.validate(withoutUnusedBuiltIns(withDatabaseDefault(config)));
     }
 
     private ObjectNode defaults() {
@@ -92,6 +95,41 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException("cannot read " + file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The file's backends are added to the built-in ones (a backend with a built-in's id replaces
+     * it); every other list, and every scalar, replaces its default.
+     */
+    private static void mergeFile(ObjectNode tree, JsonNode file) {
+        JsonNode fileBackends = file.get("backends");
+        if (fileBackends != null && fileBackends.isArray()) {
+            Set<String> ids = new HashSet<>();
+            fileBackends.forEach(b -> ids.add(b.path("id").asText()));
+            // the file's own come first, so messages about backends[i] match the file
+            ArrayNode backends = tree.arrayNode();
+            backends.addAll((ArrayNode) fileBackends);
+            for (JsonNode builtIn : tree.withArray("backends")) {
+                if (!ids.contains(builtIn.path("id").asText())) backends.add(builtIn);
+            }
+            ((ObjectNode) file).set("backends", backends);
+        }
+        merge(tree, file);
+    }
+
+    /** A built-in backend no model routes to is not started (it would load the embedding model for nothing). */
+    private static BreakevenConfig withoutUnusedBuiltIns(BreakevenConfig c) {
+        Set<String> used = new HashSet<>();
+        c.models().forEach(m -> {
+            if (m.backends() != null) m.backends().forEach(r -> used.add(r.backend()));
+        });
+        c.backends().forEach(b -> {
+            if (b.writer() != null) used.add(b.writer());
+        });
+        List<BreakevenConfig.Backend> kept = c.backends().stream()
+                .filter(b -> !BUILT_IN_BACKENDS.contains(b.id()) || used.contains(b.id()))
+                .toList();
+        return new BreakevenConfig(c.server(), c.dataDir(), c.database(), c.metering(), kept, c.models());
     }
 
     /** Objects merge key by key; anything else (scalars, lists) replaces the default. */

@@ -7,6 +7,7 @@ import dev.breakeven.access.Role;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,8 +49,12 @@ final class DemoCommand implements Runnable {
 
     private static void printWelcome(PrintStream out, Breakeven running, IssuedKey operator, IssuedKey user) {
         String url = running.url();
-        boolean hasBackend = running.config().models().stream()
-                .anyMatch(m -> m.id().equals("assistant") && !m.backends().isEmpty());
+        List<String> assistantRoutes = running.config().models().stream()
+                .filter(m -> m.id().equals("assistant"))
+                .flatMap(m -> m.backends().stream().map(BreakevenConfig.Route::backend))
+                .toList();
+        boolean onlyHelpDesk = assistantRoutes.equals(List.of("help-desk"));
+        boolean hasLocal = running.config().models().stream().anyMatch(m -> m.id().equals("local"));
         out.println();
         out.println("Breakeven demo is running at " + url + "  (data in "
                 + running.config().dataDir() + ")");
@@ -60,17 +65,23 @@ final class DemoCommand implements Runnable {
         out.println("Ask the assistant:");
         out.println("  curl " + url + "/v1/chat/completions \\");
         out.println("    -H 'Authorization: Bearer " + user.secret() + "' -H 'Content-Type: application/json' \\");
-        out.println("    -d '{\"model\":\"assistant\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}'");
+        out.println(
+                "    -d '{\"model\":\"assistant\",\"messages\":[{\"role\":\"user\",\"content\":\"How do I create an API key?\"}]}'");
         out.println("See what it used:");
         out.println("  curl " + url + "/v1/me/usage -H 'Authorization: Bearer " + user.secret() + "'");
-        if (!hasBackend) {
+        if (hasLocal) {
+            out.println(
+                    "Your GGUF model (" + ConfigLoader.MODEL_FILE + ") is the model 'local': use \"model\":\"local\".");
+        }
+        if (onlyHelpDesk) {
             out.println();
-            out.println("The model 'assistant' has no backend yet, so chat requests answer 503 no_backend.");
-            out.println("Point it at any OpenAI-compatible server (vLLM, llama.cpp server, Ollama, a cloud API):");
+            out.println("The 'assistant' model answers from Breakeven's own documentation (no model weights needed),");
+            out.println("quoting the passages it used, and says so when the documentation has no answer.");
+            out.println("To put a generative model behind it, point it at any OpenAI-compatible server:");
             out.println(
                     "  BREAKEVEN_UPSTREAM_URL=http://127.0.0.1:11434/v1 BREAKEVEN_UPSTREAM_MODEL=llama3.2 ./breakeven demo");
-            out.println(
-                    "(a key for it goes in BREAKEVEN_UPSTREAM_KEY), or configure backends in breakeven.yaml: docs/configuration.md.");
+            out.println("(a key for it goes in BREAKEVEN_UPSTREAM_KEY), or serve a GGUF file in-process with");
+            out.println("  BREAKEVEN_MODEL=/path/to/model.gguf ./breakeven demo   (see docs/configuration.md)");
         }
         out.println();
         out.println("Press Ctrl+C to stop.");

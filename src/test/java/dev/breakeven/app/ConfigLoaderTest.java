@@ -25,7 +25,13 @@ class ConfigLoaderTest {
         assertThat(c.database().url()).isEqualTo("jdbc:sqlite:./data/breakeven.db");
         assertThat(c.metering().durability()).isEqualTo("sync");
         assertThat(c.models()).extracting(BreakevenConfig.Model::id).containsExactly("assistant");
-        assertThat(c.models().getFirst().backends()).isEmpty();
+        assertThat(c.models().getFirst().backends())
+                .extracting(BreakevenConfig.Route::backend)
+                .containsExactly("help-desk");
+        BreakevenConfig.Backend helpDesk = c.backends().getFirst();
+        assertThat(helpDesk.type()).isEqualTo("knowledge");
+        assertThat(helpDesk.knowledgeBase()).isEqualTo("help");
+        assertThat(helpDesk.passages()).isEqualTo(ConfigValidator.DEFAULT_KNOWLEDGE_PASSAGES);
     }
 
     @Test
