@@ -165,23 +165,24 @@ final class BenchStack implements AutoCloseable {
     }
 
     /**
-     * Warms every path up under load until its throughput settles (see {@link Load#warmUp}): a
-     * gateway for 20 to 90 s, the mock for 6 to 30 s; 6 s at most in a quick run. Adds what happened
-     * to the report.
+     * Warms every path up under load until its JIT has settled (see {@link Load#warmUp}): a gateway
+     * for 20 to 150 s, the mock for 6 to 60 s; 6 s at most in a quick run. Adds what happened to the
+     * report.
      */
     void warmUp(Report report) throws Exception {
         List<String> lines = new ArrayList<>();
         for (Load.Path path : paths()) {
             boolean gateway = !path.servers().equals(List.of(mocks));
             long min = report.quick ? 0 : gateway ? 20_000 : 6_000;
-            long max = report.quick ? 6_000 : gateway ? 90_000 : 30_000;
+            long max = report.quick ? 6_000 : gateway ? 150_000 : 60_000;
             lines.add(Load.warmUp(path, min, max));
         }
         report.line("### Warm-up")
                 .line("")
-                .line("Before any measurement each path ran under 64-connection load in 2 s slices until its "
-                        + "throughput settled (within 5% of the slice before; a gateway for at least 20 s and at "
-                        + "most 90 s, the mock for 6 to 30 s; at most 6 s in a quick run), so that the JIT is done:")
+                .line("Before any measurement each path ran under 64-connection load in 2 s slices until the JIT "
+                        + "of its server JVM had settled: its compiler threads under 5% of a core during a slice "
+                        + "and throughput within 10% of the slice before (a gateway for at least 20 s and at most "
+                        + "150 s, the mock for 6 to 60 s; at most 6 s in a quick run):")
                 .line("");
         for (String line : lines) report.line("- " + line);
         report.line("");

@@ -107,6 +107,30 @@ final class ChildJvm implements AutoCloseable {
         return cpuNanos(process.pid());
     }
 
+    /**
+     * CPU time the JVM's JIT compiler threads ({@code C1 CompilerThread…}, {@code C2
+     * CompilerThread…}) have used so far, from {@code /proc/PID/task}; -1 where there is no /proc.
+     */
+    long compilerCpuNanos() {
+        Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+        long ticks = 0;
+        try (var threads = Files.list(tasks)) {
+            for (Path task : threads.toList()) {
+                try {
+                    if (!Files.readString(task.resolve("comm")).contains("Compiler")) continue;
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return ticks * (1_000_000_000L / CLOCK_TICKS);
+    }
+
     /** CPU time of a process from {@code /proc/PID/stat}, in nanoseconds; -1 where there is no /proc. */
     static long cpuNanos(long pid) {
         try {

@@ -78,22 +78,32 @@ final class Load {
     }
 
     /**
-     * Warms a path up with 64 connections in slices of 2 s until the JIT has settled: after at
-     * least {@code minMillis}, until a slice's throughput is within 5% of the one before, or until
-     * {@code maxMillis} has passed. On a busy 2-core machine the gateway's JIT can take a minute.
+     * Warms a path up with 64 connections in slices of 2 s until its JIT has settled: after at
+     * least {@code minMillis}, until the JIT compiler threads of the path's last server JVM (the
+     * gateway, or the mock) used under 5% of one core during a slice and the slice's throughput is
+     * within 10% of the one before — or until {@code maxMillis} has passed. On a busy 2-core machine
+     * the gateway's JIT takes one to two minutes.
      *
      * @return what happened, for the report
      */
     static String warmUp(Path path, long minMillis, long maxMillis) throws Exception {
+        ChildJvm jvm = path.servers().get(path.servers().size() - 1);
         long slice = Math.min(2_000, maxMillis);
         long start = System.nanoTime();
         double last = 0;
         double rate;
+        double jitShare;
         boolean settled = false;
         while (true) {
+            long jitBefore = jvm.compilerCpuNanos();
+            long sliceStart = System.nanoTime();
             rate = closedLoop(path, 64, slice).perSecond();
+            jitShare = (double) (jvm.compilerCpuNanos() - jitBefore) / (System.nanoTime() - sliceStart);
             long elapsed = (System.nanoTime() - start) / 1_000_000;
-            if (elapsed >= minMillis && rate > 0 && Math.abs(rate - last) <= 0.05 * Math.max(rate, last)) {
+            if (elapsed >= minMillis
+                    && jitShare < 0.05
+                    && rate > 0
+                    && Math.abs(rate - last) <= 0.10 * Math.max(rate, last)) {
                 settled = true;
                 break;
             }
@@ -103,11 +113,12 @@ final class Load {
         long seconds = (System.nanoTime() - start) / 1_000_000_000;
         String what = String.format(
                 Locale.ROOT,
-                "%s: %d s, %s at %,.0f req/s",
+                "%s: %d s, %s; last slice %,.0f req/s with the JIT compiler at %.0f%% of a core",
                 path.label(),
                 seconds,
-                settled ? "settled" : "not settled when the time was up",
-                rate);
+                settled ? "settled" : "NOT settled when the time was up",
+                rate,
+                jitShare * 100);
         Report.progress("warm-up " + what);
         return what;
     }

@@ -20,8 +20,11 @@ import java.util.concurrent.Future;
  * the same instant. The added delay is gateway percentile − mock percentile in the same round.
  *
  * <pre>
- * java -cp … dev.breakeven.bench.StreamingRelayBench [--quick] [--out FILE] [--summary FILE]
+ * java [-Dbench.streams=N] -cp … dev.breakeven.bench.StreamingRelayBench [--quick] [--out FILE] [--summary FILE]
  * </pre>
+ *
+ * {@code -Dbench.streams=N} changes the number of concurrent streams (default 1,000; 200 quick), to
+ * find where the relay stops keeping up.
  */
 public final class StreamingRelayBench {
     static final String TITLE = "c. Streaming relay";
@@ -48,7 +51,7 @@ public final class StreamingRelayBench {
 
     /** Runs the benchmark on a started (and warmed-up) stack and adds its section to the report. */
     static void run(BenchStack stack, Report report) throws Exception {
-        int streams = report.quick ? 200 : 1_000;
+        int streams = Integer.getInteger("bench.streams", report.quick ? 200 : 1_000);
         int tokens = report.quick ? 40 : 100;
         int rounds = report.quick ? 1 : 2;
         long rampMillis = 1_000;
