@@ -94,14 +94,19 @@ public final class HttpApi {
                         .get(Caller.class)
                         .map(c -> c.account().id())
                         .orElse("-");
-                ACCESS.info(String.format(
-                        "%s \"%s %s\" %s %.1fms account=%s",
-                        req.remotePeer().host(),
-                        req.prologue().method().text(),
-                        req.prologue().uriPath().path(),
-                        status,
-                        nanos / 1e6,
-                        account));
+                // logp names the source itself: plain info() makes JUL walk the stack to find it
+                ACCESS.logp(
+                        Level.INFO,
+                        HttpApi.class.getName(),
+                        "observe",
+                        String.format(
+                                "%s \"%s %s\" %s %.1fms account=%s",
+                                req.remotePeer().host(),
+                                req.prologue().method().text(),
+                                req.prologue().uriPath().path(),
+                                status,
+                                nanos / 1e6,
+                                account));
             }
         }
     }

@@ -113,6 +113,7 @@ public final class Breakeven implements AutoCloseable {
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
+                .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .maxPayloadSize(-1) // the API enforces server.max_body_bytes with an OpenAI-shaped 413
                 .shutdownHook(false)
                 .routing(api::routing)
