@@ -78,7 +78,7 @@ public final class Assistant {
         Usage usage = served.result().usage();
         if (usage == null) {
             usage = estimate(request, completionText(body));
-            body.set("usage", usageNode(usage));
+            body.set("usage", usage.toJson());
         }
         UsageEvent event = turn.event(served.route(), usage, -1, Outcome.COMPLETED, null)
                 .withGenerationMillis(generationMillis(served.result().stats()));
@@ -153,20 +153,12 @@ public final class Assistant {
         return text.toString();
     }
 
-    private static ObjectNode usageNode(Usage usage) {
-        ObjectNode node = JsonNodeFactory.instance.objectNode();
-        node.put("prompt_tokens", usage.promptTokens());
-        node.put("completion_tokens", usage.completionTokens());
-        node.put("total_tokens", usage.totalTokens());
-        return node;
-    }
-
     private ObjectNode usageChunk(Turn turn, Usage usage) {
         ObjectNode chunk = JsonNodeFactory.instance.objectNode();
         chunk.put("object", "chat.completion.chunk");
         chunk.put("created", turn.admittedAt / 1000);
         chunk.putArray("choices");
-        chunk.set("usage", usageNode(usage));
+        chunk.set("usage", usage.toJson());
         return chunk;
     }
 

@@ -69,7 +69,7 @@ public final class KnowledgeBackend implements Backend {
         choice.put("finish_reason", "stop");
         body.set("citations", grounding.citations());
         Usage usage = usage(request.chat(), answer);
-        body.set("usage", usageNode(usage));
+        body.set("usage", usage.toJson());
         return new Completion(body, usage);
     }
 
@@ -90,7 +90,7 @@ public final class KnowledgeBackend implements Backend {
         Usage usage = usage(request.chat(), answer);
         ObjectNode usageChunk = NODES.objectNode().put("object", "chat.completion.chunk");
         usageChunk.putArray("choices");
-        usageChunk.set("usage", usageNode(usage));
+        usageChunk.set("usage", usage.toJson());
         sink.chunk(usageChunk);
         return new StreamEnd(usage);
     }
@@ -146,12 +146,5 @@ public final class KnowledgeBackend implements Backend {
         // No model read these tokens; counting them with the gateway's tokenizer is the exact measure of this backend's
         // work.
         return new Usage(tokens.countMessages(chat.body().path("messages")), tokens.count(answer), false);
-    }
-
-    private static ObjectNode usageNode(Usage usage) {
-        return NODES.objectNode()
-                .put("prompt_tokens", usage.promptTokens())
-                .put("completion_tokens", usage.completionTokens())
-                .put("total_tokens", usage.totalTokens());
     }
 }

@@ -190,7 +190,7 @@ public final class LlamaBackend implements Backend {
         message.putNull("refusal");
         choice.putNull("logprobs");
         choice.put("finish_reason", o.finishReason());
-        body.set("usage", usageNode(o.usage()));
+        body.set("usage", o.usage().toJson());
         return new Completion(body, o.usage(), o.stats());
     }
 
@@ -233,7 +233,7 @@ public final class LlamaBackend implements Backend {
         void usage(Usage usage) {
             ObjectNode chunk = chunk();
             chunk.putArray("choices");
-            chunk.set("usage", usageNode(usage));
+            chunk.set("usage", usage.toJson());
             sink.chunk(chunk);
         }
 
@@ -265,14 +265,6 @@ public final class LlamaBackend implements Backend {
             else choice.put("finish_reason", finishReason);
             return chunk;
         }
-    }
-
-    private static ObjectNode usageNode(Usage usage) {
-        ObjectNode node = JsonNodeFactory.instance.objectNode();
-        node.put("prompt_tokens", usage.promptTokens());
-        node.put("completion_tokens", usage.completionTokens());
-        node.put("total_tokens", usage.totalTokens());
-        return node;
     }
 
     /** What one generation produced. */
