@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * variation of one of them, and its vector that passage's real vector plus Gaussian noise,
  * normalized. Queries are embedded for real. Target: retrieval p95 ≤ 20 ms.
  *
- * <p>Arguments (all optional): passages, real passages, queries, k, working folder.
+ * <p>Arguments (all optional): passages, real passages, queries, k, working folder. An index
+ * already in the working folder is reused, so that JVM settings can be compared on the same index.
  */
 public final class RetrievalBench {
     static final int PER_FILE = 100;
@@ -56,55 +57,17 @@ public final class RetrievalBench {
         miniLm.load();
         System.out.printf("model loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-        // 1. the text, and what ingestion will embed for each passage (heading path + text)
-        Path folder = Files.createDirectories(work.resolve("corpus"));
-        List<String> indexed = writeCorpus(corpus, passages, folder);
-
-        // 2. real vectors for the bases, synthesized ones for the rest
-        t0 = System.nanoTime();
-        List<float[]> bases = new ArrayList<>();
-        for (int from = 0; from < real; from += 64) {
-            bases.addAll(miniLm.embedAll(indexed.subList(from, Math.min(real, from + 64))));
-            if (bases.size() % 512 == 0) System.out.printf("  embedded %,d of %,d%n", bases.size(), real);
-        }
-        double embedSeconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(
-                "embedded %,d passages for real in %.1f s (%.1f passages/s)%n",
-                real, embedSeconds, real / embedSeconds);
-        Map<String, float[]> vectors = new HashMap<>();
-        Random noise = new Random(3);
-        for (int i = 0; i < passages; i++) {
-            float[] base = bases.get(i % real);
-            if (i < real) {
-                vectors.put(indexed.get(i), base);
-                continue;
-            }
-            float[] v = new float[base.length];
-            for (int d = 0; d < v.length; d++) v[d] = base[d] + (float) (noise.nextGaussian() * NOISE);
-            vectors.put(indexed.get(i), Embedder.normalize(v));
-        }
-
-        // 3. ingest through the real ingestion path, with the vectors looked up
         Path root = work.resolve("knowledge");
-        try (KnowledgeBases kbs = new KnowledgeBases(root, new LookupEmbedder(vectors))) {
-            KnowledgeBase kb = kbs.openOrCreate("bench");
-            t0 = System.nanoTime();
-            IngestReport report = kb.ingest(List.of(folder), new IngestListener() {
-                int done;
+        if (Files.isDirectory(root.resolve("bench"))) {
+            System.out.println("reusing the index already in " + root + " (delete it to build again)");
+        } else {
+            build(corpus, miniLm, passages, real, work, root);
+        }
 
-                @Override
-                public void embedded(int n) {
-                    done += n;
-                    if (done % 10_000 < n) System.out.printf("  indexed %,d%n", done);
-                }
-            });
+        try (KnowledgeBases kbs = new KnowledgeBases(root, miniLm)) {
+            KnowledgeBase kb = kbs.open("bench");
             System.out.printf(
-                    "ingested %,d documents, %,d passages in %.1f s (parse, look up vectors, index, HNSW, commit);"
-                            + " %d segments%n%n",
-                    report.added() + report.unchanged(),
-                    kb.stats().passages(),
-                    (System.nanoTime() - t0) / 1e9,
-                    segments(root.resolve("bench")));
+                    "%,d passages in %d segments%n%n", kb.stats().passages(), segments(root.resolve("bench")));
 
             // 4. questions, embedded for real, each timed
             Random random = new Random(99);
@@ -150,6 +113,60 @@ public final class RetrievalBench {
                     + " drawn from one passage, and the synthesized vectors cannot tell a passage from its"
                     + " variations, so they say nothing of quality; the tests measure quality.)");
             System.out.println("\nload average at the end: " + Machine.loadAverage());
+        }
+    }
+
+    /** Writes the corpus, embeds the first {@code real} passages, synthesizes the other vectors, ingests. */
+    static void build(SyntheticCorpus corpus, MiniLmEmbedder miniLm, int passages, int real, Path work, Path root)
+            throws IOException {
+        // 1. the text, and what ingestion will embed for each passage (heading path + text)
+        Path folder = Files.createDirectories(work.resolve("corpus"));
+        List<String> indexed = writeCorpus(corpus, passages, folder);
+
+        // 2. real vectors for the bases, synthesized ones for the rest
+        long t0 = System.nanoTime();
+        List<float[]> bases = new ArrayList<>();
+        for (int from = 0; from < real; from += 64) {
+            bases.addAll(miniLm.embedAll(indexed.subList(from, Math.min(real, from + 64))));
+            if (bases.size() % 512 == 0) System.out.printf("  embedded %,d of %,d%n", bases.size(), real);
+        }
+        double embedSeconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+                "embedded %,d passages for real in %.1f s (%.1f passages/s)%n",
+                real, embedSeconds, real / embedSeconds);
+        Map<String, float[]> vectors = new HashMap<>();
+        Random noise = new Random(3);
+        for (int i = 0; i < passages; i++) {
+            float[] base = bases.get(i % real);
+            if (i < real) {
+                vectors.put(indexed.get(i), base);
+                continue;
+            }
+            float[] v = new float[base.length];
+            for (int d = 0; d < v.length; d++) v[d] = base[d] + (float) (noise.nextGaussian() * NOISE);
+            vectors.put(indexed.get(i), Embedder.normalize(v));
+        }
+
+        // 3. ingest through the real ingestion path, with the vectors looked up
+        try (KnowledgeBases kbs = new KnowledgeBases(root, new LookupEmbedder(vectors))) {
+            KnowledgeBase kb = kbs.openOrCreate("bench");
+            t0 = System.nanoTime();
+            IngestReport report = kb.ingest(List.of(folder), new IngestListener() {
+                int done;
+
+                @Override
+                public void embedded(int n) {
+                    done += n;
+                    if (done % 10_000 < n) System.out.printf("  indexed %,d%n", done);
+                }
+            });
+            System.out.printf(
+                    "ingested %,d documents, %,d passages in %.1f s (parse, look up vectors, index, HNSW, commit);"
+                            + " %d segments%n",
+                    report.added() + report.unchanged(),
+                    kb.stats().passages(),
+                    (System.nanoTime() - t0) / 1e9,
+                    segments(root.resolve("bench")));
         }
     }
 
