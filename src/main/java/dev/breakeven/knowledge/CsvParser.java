@@ -20,9 +20,7 @@ final class CsvParser {
     static List<Paragraph> parse(String text, String document) {
         List<Paragraph> out = new ArrayList<>();
         try (var parser = MAPPER.getFactory().createParser(text)) {
-            var csv = (com.fasterxml.jackson.dataformat.csv.CsvParser) parser;
-            csv.enable(Feature.WRAP_AS_ARRAY);
-            csv.enable(Feature.SKIP_EMPTY_LINES);
+            parser.enable(Feature.WRAP_AS_ARRAY); // one array per record, blank lines included
             List<Integer> starts = recordStarts(text);
             List<String> header = null;
             int row = 0;
@@ -60,19 +58,23 @@ final class CsvParser {
         return out;
     }
 
-    /** Where each non-blank record starts: after a line break outside quotes. */
+    /**
+     * Where each record starts, blank lines included (the parser returns a row for each): after a
+     * line break outside quotes. A last line that is empty is no record.
+     */
     static List<Integer> recordStarts(String text) {
         List<Integer> starts = new ArrayList<>();
         boolean quoted = false;
         int start = 0;
-        for (int i = 0; i <= text.length(); i++) {
-            char c = i < text.length() ? text.charAt(i) : '\n';
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             if (c == '"') quoted = !quoted;
             else if (c == '\n' && !quoted) {
-                if (!text.substring(start, i).isBlank()) starts.add(start);
+                starts.add(start);
                 start = i + 1;
             }
         }
+        if (start < text.length()) starts.add(start);
         return starts;
     }
 

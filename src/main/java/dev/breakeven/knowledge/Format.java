@@ -4,14 +4,14 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** The kinds of file a knowledge base takes, known by their extension. */
-public enum Format {
+enum Format {
     MARKDOWN,
     TEXT,
     HTML,
     CSV;
 
     /** The format of a file name ({@code .md}, {@code .markdown}, {@code .txt}, {@code .html}, {@code .htm}, {@code .csv}), if any. */
-    public static Optional<Format> of(String fileName) {
+    static Optional<Format> of(String fileName) {
         String name = fileName.toLowerCase(Locale.ROOT);
         int dot = name.lastIndexOf('.');
         if (dot < 0) return Optional.empty();

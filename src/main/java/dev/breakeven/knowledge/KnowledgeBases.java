@@ -13,7 +13,9 @@ import java.util.stream.Stream;
 /**
  * The named knowledge bases under one folder ({@code <data_dir>/knowledge}), each in a subfolder
  * of its name. Names are 1 to 64 characters of {@code a-z 0-9 _ -}, starting with a letter or
- * digit. A base is opened once and shared; {@link #close()} closes them all. Thread-safe.
+ * digit. A base is opened once and shared; {@link #close()} closes them all. Thread-safe. Invalid
+ * names, unknown bases and unreadable folders are {@link KnowledgeException}s ({@code
+ * invalid_name}, {@code unknown_knowledge_base}, {@code io_error}).
  */
 public final class KnowledgeBases implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");

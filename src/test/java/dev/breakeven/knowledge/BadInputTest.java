@@ -75,6 +75,12 @@ class BadInputTest {
     }
 
     @Test
+    void malformedCsv_isRefused() throws IOException {
+        Path csv = file("broken.csv", "code,meaning\nE1,\"never closed\n".getBytes());
+        refused("not_text", "broken.csv: not a readable CSV file", () -> ingest(csv));
+    }
+
+    @Test
     void aFileOverTheSizeLimit_isRefused_withItsSizeAndTheLimit() throws IOException {
         Path huge = file("huge.md", "word ".repeat(1000).getBytes());
         refused("file_too_large", "huge.md: 5000 bytes, over the limit of 4096 bytes", () -> ingest(huge));

@@ -92,6 +92,16 @@ class ChunkingTest {
     }
 
     @Test
+    void csv_quotedValuesMayHoldCommasAndLineBreaks_andExtraCellsAreNumbered() {
+        String text = "name,notes\n\"Plus, yearly\",\"two\nlines\",extra\n\nPro,,\n";
+        List<Chunk> chunks = chunker.chunk(CsvParser.parse(text, "plans.csv"));
+        assertThat(chunks).extracting(Chunk::heading).containsExactly("Plus, yearly", "Pro");
+        assertThat(chunks.get(0).text()).isEqualTo("name: Plus, yearly\nnotes: two\nlines\ncolumn 3: extra");
+        assertThat(chunks.get(1).text()).isEqualTo("name: Pro");
+        assertThat(text.substring(chunks.get(1).offset())).startsWith("Pro,");
+    }
+
+    @Test
     void text_isSplitIntoParagraphs_withoutHeadings() {
         String text = Handbook.read("shipping.txt");
         List<Chunk> chunks = chunker.chunk(TextParser.parse(text));

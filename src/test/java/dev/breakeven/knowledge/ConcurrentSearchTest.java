@@ -82,4 +82,44 @@ class ConcurrentSearchTest {
         }
         return folder;
     }
+
+    @Test
+    void aSecondWriter_isRefusedAsBusy_whileOneIngests() throws IOException {
+        Path notes = Files.writeString(dir.resolve("notes.md"), "# Notes\n\nThe office parrot is called Kiwi.\n");
+        try (KnowledgeBases first = new KnowledgeBases(dir.resolve("knowledge"), RealEmbedder.get());
+                KnowledgeBases second = new KnowledgeBases(dir.resolve("knowledge"), RealEmbedder.get())) {
+            KnowledgeBase a = first.openOrCreate("kb");
+            KnowledgeBase b = second.open("kb");
+            AtomicInteger refusals = new AtomicInteger();
+            a.ingest(List.of(notes), new IngestListener() {
+                @Override
+                public void planned(int documents, int passages) {
+                    try {
+                        b.ingest(List.of(notes), IngestListener.NONE);
+                    } catch (KnowledgeException e) {
+                        assertThat(e.code()).isEqualTo("knowledge_base_busy");
+                        assertThat(e).hasMessage("knowledge base 'kb' is being changed by another process");
+                        refusals.incrementAndGet();
+                    }
+                }
+            });
+            assertThat(refusals).hasValue(1);
+            assertThat(a.stats().documents()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anotherOpenInstance_seesACommittedIngestionWithinASecond() throws Exception {
+        Path notes = Files.writeString(dir.resolve("notes.md"), "# Notes\n\nThe office parrot is called Kiwi.\n");
+        try (KnowledgeBases server = new KnowledgeBases(dir.resolve("knowledge"), RealEmbedder.get());
+                KnowledgeBases cli = new KnowledgeBases(dir.resolve("knowledge"), RealEmbedder.get())) {
+            KnowledgeBase serving = server.openOrCreate("kb");
+            assertThat(serving.search("parrot", 1)).isEmpty();
+            cli.open("kb").ingest(List.of(notes), IngestListener.NONE);
+            Thread.sleep(1_100);
+            assertThat(serving.search("What is the parrot called?", 1))
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.text()).contains("Kiwi"));
+        }
+    }
 }
