@@ -1,11 +1,15 @@
 package dev.breakeven;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import dev.breakeven.inference.ArchitectureFixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,8 +37,16 @@ class ArchitectureTest {
         "dev.breakeven.assistant..",
     };
 
-    /** The web server, the command line and the templates: only the outer layers use them. */
+    /**
+     * The web server, the command line and the templates: only the outer layers use them. Of
+     * Helidon, features may use only its HTTP client ({@code io.helidon.webclient..}, which
+     * inference uses to call model servers) and the HTTP value types that client speaks in ({@code
+     * io.helidon.http..}); see docs/decisions.md, 2026-11-28.
+     */
     static final String[] FRAMEWORKS = {"io.helidon..", "picocli..", "gg.jte.."};
+
+    /** What features may use of {@link #FRAMEWORKS}. */
+    static final String[] ALLOWED_IN_FEATURES = {"io.helidon.webclient..", "io.helidon.http.."};
 
     /** HTTP routes, the application wiring and the operator console. */
     static final String[] OUTER_LAYERS = {"dev.breakeven.api..", "dev.breakeven.app..", "dev.breakeven.console.."};
@@ -57,15 +69,41 @@ class ArchitectureTest {
 
     @Test
     void featuresDoNotUseTheWebServerCommandLineOrTemplates() {
+        featuresUseNoFramework().check(classes);
+    }
+
+    @Test
+    void featuresMayUseTheHttpClient_butNeverTheWebServer() {
+        // guards the exception above: it must stay that narrow, and the rule must still see Helidon
+        assertThat(classes.contain("dev.breakeven.inference.OpenAiBackend")).isTrue();
+        assertThat(featuresUseNoFramework()
+                        .evaluate(new ClassFileImporter()
+                                .importClasses(
+                                        ArchitectureFixtures.UsesTheWebServer.class,
+                                        ArchitectureFixtures.UsesTheCommonLibrary.class))
+                        .getFailureReport()
+                        .getDetails())
+                .anySatisfy(line -> assertThat(line).contains("io.helidon.webserver"))
+                .anySatisfy(line -> assertThat(line).contains("io.helidon.common"));
         noClasses()
                 .that()
                 .resideInAnyPackage(FEATURES)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(FRAMEWORKS)
-                .because("features are plain Java; HTTP, CLI and HTML belong to api, app and console")
+                .resideInAPackage("io.helidon.webserver..")
                 .allowEmptyShould(true)
                 .check(classes);
+    }
+
+    private static ArchRule featuresUseNoFramework() {
+        return noClasses()
+                .that()
+                .resideInAnyPackage(FEATURES)
+                .should()
+                .dependOnClassesThat(resideInAnyPackage(FRAMEWORKS).and(not(resideInAnyPackage(ALLOWED_IN_FEATURES))))
+                .because("features are plain Java; HTTP serving, CLI and HTML belong to api, app and console"
+                        + " (inference may call model servers with Helidon's HTTP client)")
+                .allowEmptyShould(true);
     }
 
     @Test

@@ -4,26 +4,37 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.webclient.api.ClientConnection;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClientServiceResponse;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * A backend that is any OpenAI-compatible server (vLLM, llama.cpp server, Ollama, a cloud API).
- * Connections are pooled and reused by the JDK client; streams are relayed chunk by chunk.
+ * Calls are blocking HTTP/1.1 exchanges on the caller's (virtual) thread, over keep-alive
+ * connections that the Helidon WebClient pools; streams are relayed line by line.
+ *
+ * <p>Timeouts: connecting is bounded by the client's connect timeout; the socket read timeout is
+ * the first-byte timeout until the response headers arrive, and the idle timeout after that (the
+ * {@link IdleWatch} enforces the idle limit between lines, and for a whole non-streamed body).
  */
 public final class OpenAiBackend implements Backend {
     private static final int MAX_ERROR_BODY = 64 * 1024;
@@ -49,7 +60,8 @@ public final class OpenAiBackend implements Backend {
     private final Settings settings;
     private final URI completionsUri;
     private final URI modelsUri;
-    private final HttpClient http;
+    private final Http1Client http;
+    private final ExecutorService probes = Executors.newVirtualThreadPerTaskExecutor();
     private final ObjectMapper json;
     private final IdleWatch idleWatch;
 
@@ -61,11 +73,20 @@ public final class OpenAiBackend implements Backend {
         this.modelsUri = URI.create(root + "models");
         this.json = json;
         this.idleWatch = idleWatch;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
+        this.http = Http1Client.builder()
                 .connectTimeout(settings.connectTimeout())
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .readTimeout(settings.firstByteTimeout())
+                .shareConnectionCache(false)
+                .followRedirects(false)
+                .addService((chain, request) -> idleTimeoutOnceHeadersArrive(chain.proceed(request)))
                 .build();
+    }
+
+    /** The first-byte timeout bounds the wait for the headers; the body's reads get the idle limit. */
+    private WebClientServiceResponse idleTimeoutOnceHeadersArrive(WebClientServiceResponse response) {
+        if (response.connection() instanceof ClientConnection connection)
+            connection.readTimeout(settings.idleTimeout());
+        return response;
     }
 
     @Override
@@ -80,10 +101,11 @@ public final class OpenAiBackend implements Backend {
 
     @Override
     public Completion complete(GenerationRequest request) {
-        HttpResponse<InputStream> response = send(request.upstreamBody(false));
-        try (InputStream in = response.body();
-                IdleWatch.Watch watch = idleWatch.watch(in, settings.idleTimeout())) {
-            if (response.statusCode() != 200) throw failure(response, in);
+        HttpClientResponse response = send(request.upstreamBody(false));
+        InputStream in = new IoExceptions(response.inputStream());
+        try (response;
+                IdleWatch.Watch watch = idleWatch.watch(response::close, settings.idleTimeout())) {
+            if (response.status().code() != 200) throw failure(response, in);
             byte[] bytes;
             try {
                 bytes = in.readAllBytes();
@@ -103,10 +125,12 @@ public final class OpenAiBackend implements Backend {
 
     @Override
     public StreamEnd stream(GenerationRequest request, ChunkSink sink) {
-        HttpResponse<InputStream> response = send(request.upstreamBody(true));
-        try (InputStream in = response.body();
-                IdleWatch.Watch watch = idleWatch.watch(in, settings.idleTimeout())) {
-            if (response.statusCode() != 200) throw failure(response, in);
+        HttpClientResponse response = send(request.upstreamBody(true));
+        // closing the response before the body's end closes the connection: the server sees the cancel
+        InputStream in = new IoExceptions(response.inputStream());
+        try (response;
+                IdleWatch.Watch watch = idleWatch.watch(response::close, settings.idleTimeout())) {
+            if (response.status().code() != 200) throw failure(response, in);
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 16 * 1024);
             try {
                 return relay(reader, watch, sink);
@@ -125,14 +149,17 @@ public final class OpenAiBackend implements Backend {
      */
     @Override
     public Optional<ProbeResult> probe(Duration timeout) {
-        HttpRequest.Builder builder =
-                HttpRequest.newBuilder(modelsUri).timeout(timeout).GET();
-        if (settings.apiKey() != null) builder.header("Authorization", "Bearer " + settings.apiKey());
-        CompletableFuture<HttpResponse<Void>> sent =
-                http.sendAsync(builder.build(), HttpResponse.BodyHandlers.discarding());
+        // on a thread of its own, so that the deadline also bounds connecting; cancelling interrupts
+        // the virtual thread, which closes its socket
+        Future<Integer> sent = probes.submit(() -> {
+            Http1ClientRequest get = http.get().uri(modelsUri).readTimeout(timeout);
+            if (settings.apiKey() != null) get.header(HeaderNames.AUTHORIZATION, "Bearer " + settings.apiKey());
+            try (HttpClientResponse response = get.request()) {
+                return response.status().code();
+            }
+        });
         try {
-            // the future's own deadline also bounds connecting, which the request timeout does not
-            int status = sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS).statusCode();
+            int status = sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return Optional.of(probeResult(status));
         } catch (TimeoutException e) {
             sent.cancel(true);
@@ -142,15 +169,15 @@ public final class OpenAiBackend implements Backend {
             Thread.currentThread().interrupt();
             return Optional.of(ProbeResult.unhealthy("probe interrupted"));
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                InferenceException failure = UpstreamErrors.fromIo(id(), io, false);
+            Optional<IOException> io = ioCause(e.getCause());
+            if (io.isPresent()) {
+                InferenceException failure = UpstreamErrors.fromIo(id(), io.get(), false);
                 return Optional.of(ProbeResult.unhealthy(
                         failure.code().equals("upstream_timeout")
                                 ? "no answer within " + timeout.toMillis() + " ms"
                                 : failure.getMessage()));
             }
-            return Optional.of(ProbeResult.unhealthy("probe failed: " + cause));
+            return Optional.of(ProbeResult.unhealthy("probe failed: " + e.getCause()));
         }
     }
 
@@ -181,28 +208,44 @@ public final class OpenAiBackend implements Backend {
         throw new InferenceException("upstream_error", "Backend '" + id() + "' closed the stream before it finished.");
     }
 
-    private HttpResponse<InputStream> send(ObjectNode body) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(completionsUri)
-                .timeout(settings.firstByteTimeout())
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream");
-        if (settings.apiKey() != null) builder.header("Authorization", "Bearer " + settings.apiKey());
+    private HttpClientResponse send(ObjectNode body) {
+        Http1ClientRequest post = http.post()
+                .uri(completionsUri)
+                .header(HeaderNames.CONTENT_TYPE, "application/json")
+                .header(HeaderNames.ACCEPT, "application/json, text/event-stream");
+        if (settings.apiKey() != null) post.header(HeaderNames.AUTHORIZATION, "Bearer " + settings.apiKey());
+        byte[] bytes;
         try {
-            HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
-                    .build();
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw UpstreamErrors.fromIo(id(), e, false);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InferenceException("upstream_error", "Interrupted while waiting for backend '" + id() + "'.");
+            bytes = json.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize the upstream request", e);
+        }
+        try {
+            return post.submit(bytes);
+        } catch (RuntimeException e) {
+            Optional<IOException> io = ioCause(e);
+            if (io.isPresent()) throw UpstreamErrors.fromIo(id(), io.get(), false);
+            throw e;
         }
     }
 
-    private InferenceException failure(HttpResponse<InputStream> response, InputStream in) throws IOException {
+    /**
+     * The IOException behind what the client threw: it wraps socket failures in {@link
+     * UncheckedIOException}, and reports a connection that ends too early with an unchecked
+     * exception of its own.
+     */
+    private static Optional<IOException> ioCause(Throwable e) {
+        if (e instanceof IOException io) return Optional.of(io);
+        if (e instanceof UncheckedIOException u) return Optional.of(u.getCause());
+        if (e instanceof RuntimeException && e.getClass().getName().startsWith("io.helidon."))
+            return Optional.of(new IOException(e.getMessage(), e));
+        return Optional.empty();
+    }
+
+    private InferenceException failure(HttpClientResponse response, InputStream in) throws IOException {
         byte[] body = in.readNBytes(MAX_ERROR_BODY);
         return UpstreamErrors.fromStatus(
-                id(), response.statusCode(), body, response.headers().firstValue("retry-after"));
+                id(), response.status().code(), body, response.headers().first(HeaderNames.RETRY_AFTER));
     }
 
     private JsonNode parse(byte[] bytes) {
@@ -226,6 +269,39 @@ public final class OpenAiBackend implements Backend {
 
     @Override
     public void close() {
-        http.close();
+        probes.shutdownNow();
+        http.closeResource();
+    }
+
+    /**
+     * The response body, failing only with IOExceptions, as every reader of it expects: the client
+     * throws unchecked exceptions when the socket fails or the connection ends mid-body.
+     */
+    private static final class IoExceptions extends FilterInputStream {
+        IoExceptions(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            } catch (RuntimeException e) {
+                throw new IOException(e.toString(), e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            } catch (RuntimeException e) {
+                throw new IOException(e.toString(), e);
+            }
+        }
     }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpTimeoutException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -71,14 +71,14 @@ final class UpstreamErrors {
                     null,
                     null,
                     e);
-        if (e instanceof HttpConnectTimeoutException)
+        if (e instanceof SocketTimeoutException && whileConnecting(e))
             return new InferenceException(
                     "upstream_unavailable",
                     "Backend '" + backend + "' did not accept a connection in time.",
                     null,
                     null,
                     e);
-        if (e instanceof HttpTimeoutException)
+        if (e instanceof SocketTimeoutException)
             return new InferenceException(
                     "upstream_timeout", "Backend '" + backend + "' did not answer in time.", null, null, e);
         if (e instanceof ConnectException || e.getCause() instanceof ConnectException) {
@@ -92,6 +92,15 @@ final class UpstreamErrors {
                 null,
                 null,
                 e);
+    }
+
+    /** A timeout in {@link Socket#connect} rather than in a read: the server never took the connection. */
+    private static boolean whileConnecting(Throwable e) {
+        for (StackTraceElement frame : e.getStackTrace()) {
+            if (frame.getClassName().equals(Socket.class.getName())
+                    && frame.getMethodName().equals("connect")) return true;
+        }
+        return false;
     }
 
     static InferenceException inStream(String backend, JsonNode error) {
