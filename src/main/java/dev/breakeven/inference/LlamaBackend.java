@@ -443,7 +443,12 @@ public final class LlamaBackend implements Backend {
         public Outcome call() {
             TokenTally tally = TokenTally.forModel(file, piece -> model.encode(piece).length);
             StringBuilder text = new StringBuilder();
-            LlamaIterator it = model.generate(plan.parameters()).iterator();
+            LlamaIterator it;
+            try {
+                it = model.generate(plan.parameters()).iterator();
+            } catch (RuntimeException e) { // de.kherud.llama.LlamaException: llama.cpp refused the request
+                throw failed(e);
+            }
             boolean finished = false;
             try {
                 while (it.hasNext()) {
@@ -470,13 +475,17 @@ public final class LlamaBackend implements Backend {
             try {
                 return it.next();
             } catch (RuntimeException e) { // de.kherud.llama.LlamaException
-                throw new InferenceException(
-                        "upstream_error",
-                        "Backend '" + id() + "' failed while generating: " + e.getMessage(),
-                        null,
-                        null,
-                        e);
+                throw failed(e);
             }
+        }
+
+        private InferenceException failed(RuntimeException e) {
+            return new InferenceException(
+                    "upstream_error",
+                    "Backend '" + id() + "' failed while generating: " + e.getMessage(),
+                    null,
+                    null,
+                    e);
         }
 
         /** Waits for the outcome; only returns once the generation has let go of its slot. */
