@@ -2,7 +2,12 @@ package dev.breakeven.inference;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** Receives a streamed generation one {@code chat.completion.chunk} at a time, as it arrives. */
+/**
+ * Receives a streamed generation one {@code chat.completion.chunk} at a time, as it arrives. A
+ * backend may call it from a thread of its own while the thread that called {@link Backend#stream}
+ * waits (the in-process llama backend does), but never from two threads at once; so implementations
+ * must not depend on the calling thread (thread locals, scoped values).
+ */
 @FunctionalInterface
 public interface ChunkSink {
     /**

@@ -11,14 +11,15 @@ import de.kherud.llama.ModelParameters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -33,7 +34,8 @@ import java.util.logging.Logger;
  * Settings#context()} tokens of context. A fair semaphore with as many permits admits generations:
  * the ones beyond capacity wait for a slot in arrival order. Each running generation is driven by a
  * platform thread, because the library blocks inside native code (which would pin a virtual
- * thread's carrier); the tokens reach the caller's thread through a queue.
+ * thread's carrier); that thread also hands each chunk to the sink, while the caller's thread waits,
+ * so a token costs no thread switch.
  *
  * <p><b>Prompts.</b> A file with a chat template ({@code tokenizer.chat_template}) has its messages
  * rendered by llama.cpp's template engine; a file without one (a base model) gets the messages as a
@@ -274,9 +276,11 @@ public final class LlamaBackend implements Backend {
     private record Plan(InferenceParameters parameters, long promptTokens, int maxTokens, boolean hasStops) {}
 
     /**
-     * Runs one generation in a slot, handing each piece of text to {@code onText} on this thread as
-     * soon as the model produced it. When {@code onText} throws (the client left), the generation is
-     * cancelled and its slot freed before the exception goes on.
+     * Runs one generation in a slot. Each piece of text goes to {@code onText} as soon as the model
+     * produced it, on the platform thread that drives the generation (the caller's thread waits
+     * meanwhile, so {@code onText} is never called twice at once). When {@code onText} throws (the
+     * client left), the generation is cancelled at once, its slot freed, and the exception rethrown
+     * here.
      */
     private Outcome run(ChatRequest chat, Consumer<String> onText) {
         lifecycle.readLock().lock();
@@ -284,58 +288,20 @@ public final class LlamaBackend implements Backend {
             if (closed) throw closedError();
             Plan plan = plan(chat);
             acquireSlot();
-            Driver driver = new Driver(plan.parameters());
             try {
-                drivers.execute(driver);
-            } catch (RejectedExecutionException e) {
-                slots.release();
-                throw closedError();
-            }
-            try {
-                return relay(plan, driver, onText);
+                Generation generation = new Generation(plan, onText);
+                Future<Outcome> result;
+                try {
+                    result = drivers.submit(generation);
+                } catch (RejectedExecutionException e) {
+                    throw closedError();
+                }
+                return generation.await(result);
             } finally {
-                driver.stop();
                 slots.release();
             }
         } finally {
             lifecycle.readLock().unlock();
-        }
-    }
-
-    private Outcome relay(Plan plan, Driver driver, Consumer<String> onText) {
-        TokenTally tally = TokenTally.forModel(file, piece -> model.encode(piece).length);
-        StringBuilder text = new StringBuilder();
-        while (true) {
-            Event event = driver.next();
-            switch (event) {
-                case Piece p -> {
-                    tally.add(p.text(), p.nanos());
-                    if (!p.text().isEmpty()) {
-                        text.append(p.text());
-                        onText.accept(p.text());
-                    }
-                }
-                case End end -> {
-                    if (!end.text()
-                            .isEmpty()) { // llama.cpp sends the text with the tokens; kept in case it ever does not
-                        text.append(end.text());
-                        onText.accept(end.text());
-                    }
-                    // llama.cpp stops at max_tokens exactly, so more would mean a recount went wrong
-                    long completion = Math.min(tally.count(), plan.maxTokens());
-                    Usage usage = new Usage(plan.promptTokens(), completion, false);
-                    return new Outcome(
-                            text.toString(), finishReason(plan, completion, tally), usage, tally.stats(completion));
-                }
-                case Failed f ->
-                    throw new InferenceException(
-                            "upstream_error",
-                            "Backend '" + id() + "' failed while generating: "
-                                    + f.error().getMessage(),
-                            null,
-                            null,
-                            f.error());
-            }
         }
     }
 
@@ -449,73 +415,97 @@ public final class LlamaBackend implements Backend {
         }
     }
 
-    /** What a driver thread hands to the request's thread. */
-    private sealed interface Event permits Piece, End, Failed {}
-
-    /** The text of one sampled token ("" for the end-of-sequence token), and when it arrived. */
-    private record Piece(String text, long nanos) implements Event {}
-
-    /** The generation finished; llama.cpp's closing result (its text is empty when streaming). */
-    private record End(String text) implements Event {}
-
-    private record Failed(RuntimeException error) implements Event {}
-
     /**
-     * Pulls one generation's tokens out of llama.cpp on a platform thread. It is cancelled only
-     * between two tokens: the library's cancel must not race a thread waiting for that task's next
-     * result, or that thread would wait forever.
+     * One generation, driven on a platform thread: llama.cpp blocks in native code while it waits for
+     * the next token, which would pin a virtual thread's carrier. The thread that asked waits for the
+     * outcome. The library's cancel is called only from this thread, between two tokens: called while
+     * another thread waits for that task's next result, it would leave that thread waiting forever.
      */
-    private final class Driver implements Runnable {
-        private final InferenceParameters parameters;
-        private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        private final CountDownLatch done = new CountDownLatch(1);
+    private final class Generation implements Callable<Outcome> {
+        private final Plan plan;
+        private final Consumer<String> onText;
         private volatile boolean cancelled;
 
-        Driver(InferenceParameters parameters) {
-            this.parameters = parameters;
+        Generation(Plan plan, Consumer<String> onText) {
+            this.plan = plan;
+            this.onText = onText;
         }
 
         @Override
-        public void run() {
+        public Outcome call() {
+            TokenTally tally = TokenTally.forModel(file, piece -> model.encode(piece).length);
+            StringBuilder text = new StringBuilder();
+            LlamaIterator it;
             try {
-                LlamaIterator it = model.generate(parameters).iterator();
+                it = model.generate(plan.parameters()).iterator();
+            } catch (RuntimeException e) { // de.kherud.llama.LlamaException: llama.cpp refused the request
+                throw failed(e);
+            }
+            boolean finished = false;
+            try {
                 while (it.hasNext()) {
-                    if (cancelled) {
-                        it.cancel();
-                        return;
+                    if (cancelled) return null;
+                    LlamaOutput out = next(it);
+                    boolean closing = !it.hasNext(); // llama.cpp's closing result; its text is empty when streaming
+                    if (!closing) tally.add(out.text, System.nanoTime());
+                    if (!out.text.isEmpty()) {
+                        text.append(out.text);
+                        onText.accept(out.text);
                     }
-                    LlamaOutput out = it.next();
-                    long now = System.nanoTime();
-                    events.add(it.hasNext() ? new Piece(out.text, now) : new End(out.text));
                 }
-            } catch (RuntimeException e) {
-                events.add(new Failed(e));
+                finished = true;
             } finally {
-                done.countDown();
+                if (!finished) it.cancel(); // the client left, or a failure: free the slot now
+            }
+            // llama.cpp stops at max_tokens exactly, so more would mean a recount went wrong
+            long completion = Math.min(tally.count(), plan.maxTokens());
+            Usage usage = new Usage(plan.promptTokens(), completion, false);
+            return new Outcome(text.toString(), finishReason(plan, completion, tally), usage, tally.stats(completion));
+        }
+
+        private LlamaOutput next(LlamaIterator it) {
+            try {
+                return it.next();
+            } catch (RuntimeException e) { // de.kherud.llama.LlamaException
+                throw failed(e);
             }
         }
 
-        Event next() {
+        private InferenceException failed(RuntimeException e) {
+            return new InferenceException(
+                    "upstream_error",
+                    "Backend '" + id() + "' failed while generating: " + e.getMessage(),
+                    null,
+                    null,
+                    e);
+        }
+
+        /** Waits for the outcome; only returns once the generation has let go of its slot. */
+        Outcome await(Future<Outcome> result) {
             try {
-                return events.take();
+                return unwrap(result);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
                 cancelled = true;
+                try {
+                    result.get(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException | ExecutionException | TimeoutException ignored) {
+                    // interrupted or not, the caller is told it was interrupted
+                }
+                Thread.currentThread().interrupt();
                 throw new InferenceException(
                         "upstream_error", "Interrupted while generating on backend '" + id() + "'.");
             }
         }
 
-        /** Cancels the generation if it is still running, and waits until its slot is given back. */
-        void stop() {
-            cancelled = true;
+        private Outcome unwrap(Future<Outcome> result) throws InterruptedException {
             try {
-                if (!done.await(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                    LOG.warning("backend '" + id() + "': a cancelled generation did not stop within "
-                            + CANCEL_WAIT_SECONDS + " s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                Outcome outcome = result.get();
+                if (outcome == null) throw new InferenceException("upstream_error", "Generation cancelled.");
+                return outcome;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r; // ClientGoneException, InferenceException, …
+                if (e.getCause() instanceof Error error) throw error;
+                throw new InferenceException("upstream_error", "Backend '" + id() + "' failed: " + e.getCause());
             }
         }
     }
