@@ -6,10 +6,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -36,8 +38,25 @@ public final class KeyRing {
     private final Ids ids;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final long cacheTtlMillis;
+    // hash of the secret -> who it authenticated; bounded by MAX_CACHED, emptied by every change made here
+    private final ConcurrentHashMap<String, Trusted> trusted = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED = 100_000;
 
+    private record Trusted(Caller caller, long until) {}
+
+    /** A key ring that looks every key up in the database (no cache). */
     public KeyRing(AccessRepository repo, Ids ids, Clock clock) {
+        this(repo, ids, clock, Duration.ZERO);
+    }
+
+    /**
+     * @param cacheTtl how long a successful authentication is trusted without a database lookup.
+     *     Revocations and plan changes made through this key ring take effect at once; those made by
+     *     another process (the CLI, another node) within {@code cacheTtl}.
+     */
+    public KeyRing(AccessRepository repo, Ids ids, Clock clock, Duration cacheTtl) {
+        this.cacheTtlMillis = cacheTtl.toMillis();
         this.repo = Objects.requireNonNull(repo, "repo");
         this.ids = Objects.requireNonNull(ids, "ids");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -57,6 +76,7 @@ public final class KeyRing {
         requireValidName(accountName);
         requireNotBlank(planId, "planId");
         Account account = findOrCreate(accountName, role, planId);
+        if (planId != null) trusted.clear(); // an existing account's plan may have changed
         if (role != null && account.role() != role) {
             throw new AccessException(
                     "role_mismatch",
@@ -91,11 +111,19 @@ public final class KeyRing {
     public Optional<Caller> authenticate(String secret) {
         if (!wellFormed(secret)) return Optional.empty();
         String hash = sha256Hex(secret);
-        return repo.findKeyByHash(hash)
+        long now = clock.millis();
+        Trusted known = cacheTtlMillis > 0 ? trusted.get(hash) : null;
+        if (known != null && now < known.until()) return Optional.of(known.caller());
+        Optional<Caller> caller = repo.findKeyByHash(hash)
                 .filter(stored -> MessageDigest.isEqual(
                         stored.keyHash().getBytes(StandardCharsets.US_ASCII), hash.getBytes(StandardCharsets.US_ASCII)))
                 .filter(stored -> stored.key().active())
                 .map(stored -> new Caller(stored.account(), stored.key()));
+        if (cacheTtlMillis > 0 && caller.isPresent()) {
+            if (trusted.size() >= MAX_CACHED) trusted.clear();
+            trusted.put(hash, new Trusted(caller.get(), now + cacheTtlMillis));
+        }
+        return caller;
     }
 
     /** The account with this id, else with this name; empty if neither (or null/blank). */
@@ -129,6 +157,7 @@ public final class KeyRing {
         ApiKey key = findKey(keyId);
         if (!key.active()) return key;
         repo.revokeKey(key.id(), clock.millis());
+        trusted.clear();
         // Re-read: if a concurrent revoke won, its time is the one kept.
         return findKey(keyId);
     }
@@ -149,6 +178,7 @@ public final class KeyRing {
         if (!repo.updatePlan(account.id(), planId)) {
             throw new AccessException("account_not_found", "no account named or with id '" + accountNameOrId + "'");
         }
+        trusted.clear();
         return new Account(account.id(), account.name(), account.role(), planId, account.createdAt());
     }
 

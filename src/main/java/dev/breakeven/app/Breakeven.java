@@ -80,7 +80,11 @@ public final class Breakeven implements AutoCloseable {
             throw e;
         }
         this.journal = new GroupCommitJournal(new JdbiJournalRepository(database.jdbi()), clock);
-        this.keys = new KeyRing(new JdbiAccessRepository(database.jdbi()), ids, clock);
+        this.keys = new KeyRing(
+                new JdbiAccessRepository(database.jdbi()),
+                ids,
+                clock,
+                Duration.ofMillis(config.server().keyCacheMs()));
         ModelCatalog catalog = catalog(config, backends, clock);
         this.router = router(config, backends, clock);
         this.health = healthProbe(config, backends, router);

@@ -11,7 +11,8 @@ public record BreakevenConfig(
         List<Backend> backends,
         List<Model> models) {
 
-    public record Server(String host, int port, long maxBodyBytes, boolean accessLog) {}
+    /** {@code key_cache_ms}: how long an authenticated key is trusted without a database lookup (0 = never). */
+    public record Server(String host, int port, long maxBodyBytes, boolean accessLog, long keyCacheMs) {}
 
     public record Database(String url, String user, String passwordEnv, int poolSize) {}
 

@@ -29,6 +29,9 @@ final class ConfigValidator {
     static BreakevenConfig validate(BreakevenConfig c) {
         require(c.server().port() >= 0 && c.server().port() <= 65535, "server.port must be 0..65535");
         require(c.server().maxBodyBytes() >= 1024, "server.max_body_bytes must be at least 1024");
+        require(
+                c.server().keyCacheMs() >= 0 && c.server().keyCacheMs() <= 60_000,
+                "server.key_cache_ms must be 0..60000");
         require(c.database().poolSize() >= 1, "database.pool_size must be at least 1");
         require(
                 "sync".equals(c.metering().durability())
