@@ -1,7 +1,6 @@
 package dev.breakeven.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.access.Account;
 import dev.breakeven.access.ApiKey;
@@ -16,7 +15,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.util.List;
 import java.util.Set;
 
 /** The operator's API under {@code /admin/v1}: accounts, keys, usage, backends. */
@@ -49,28 +47,18 @@ final class AdminRoutes implements HttpService {
 
     private void backends(ServerRequest req, ServerResponse res) {
         auth.require(req, OPERATOR);
-        ObjectNode list = http.mapper().createObjectNode().put("object", "list");
-        ArrayNode data = list.putArray("data");
-        for (BackendStatus b : router.backends()) data.add(backend(b));
-        http.send(res, 200, list);
+        http.send(res, 200, http.list(router.backends(), this::backend));
     }
 
     private void accounts(ServerRequest req, ServerResponse res) {
         auth.require(req, OPERATOR);
-        ObjectNode list = http.mapper().createObjectNode().put("object", "list");
-        ArrayNode data = list.putArray("data");
-        for (Account a : keys.accounts()) data.add(account(a));
-        http.send(res, 200, list);
+        http.send(res, 200, http.list(keys.accounts(), this::account));
     }
 
     private void listKeys(ServerRequest req, ServerResponse res) {
         auth.require(req, OPERATOR);
         String account = req.query().first("account").orElse(null);
-        List<ApiKey> found = keys.keys(account);
-        ObjectNode list = http.mapper().createObjectNode().put("object", "list");
-        ArrayNode data = list.putArray("data");
-        for (ApiKey k : found) data.add(key(k));
-        http.send(res, 200, list);
+        http.send(res, 200, http.list(keys.keys(account), this::key));
     }
 
     private void createKey(ServerRequest req, ServerResponse res) {

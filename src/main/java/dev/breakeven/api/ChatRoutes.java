@@ -1,6 +1,5 @@
 package dev.breakeven.api;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.access.Caller;
 import dev.breakeven.access.Role;
@@ -61,10 +60,7 @@ final class ChatRoutes implements HttpService {
 
     private void models(ServerRequest req, ServerResponse res) {
         auth.require(req, CHAT_ROLES);
-        ObjectNode list = http.mapper().createObjectNode().put("object", "list");
-        ArrayNode data = list.putArray("data");
-        for (ModelCatalog.Model m : catalog.models()) data.add(modelObject(m));
-        http.send(res, 200, list);
+        http.send(res, 200, http.list(catalog.models(), this::modelObject));
     }
 
     private void model(ServerRequest req, ServerResponse res) {

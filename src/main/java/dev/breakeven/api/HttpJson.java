@@ -3,13 +3,17 @@ package dev.breakeven.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /** Reads JSON request bodies within a size limit and writes JSON responses and errors. */
 final class HttpJson {
@@ -66,6 +70,14 @@ final class HttpJson {
     private ApiProblem tooLarge() {
         return new ApiProblem(
                 413, "request_too_large", "The request body is larger than the limit of " + maxBodyBytes + " bytes.");
+    }
+
+    /** OpenAI's list envelope, {@code {"object":"list","data":[...]}}. */
+    <T> ObjectNode list(List<T> items, Function<T, ObjectNode> toJson) {
+        ObjectNode list = json.createObjectNode().put("object", "list");
+        ArrayNode data = list.putArray("data");
+        for (T item : items) data.add(toJson.apply(item));
+        return list;
     }
 
     void send(ServerResponse res, int status, Object body) {
