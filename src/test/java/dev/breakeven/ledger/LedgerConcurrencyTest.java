@@ -1,0 +1,150 @@
+package dev.breakeven.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.breakeven.store.Database;
+import dev.breakeven.store.DatabaseSettings;
+import dev.breakeven.testing.TestDatabase;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Randomised transfers from many threads through two ledgers on two connection pools — two
+ * writers on one database, as two processes would be — then the audit: no lost update, no wallet
+ * below zero, debits equal credits.
+ */
+@ParameterizedClass
+@EnumSource(TestDatabase.class)
+class LedgerConcurrencyTest {
+    static final int WALLETS = 6;
+    static final int THREADS = 8;
+    static final int CHAINS_PER_THREAD = 250;
+
+    @Parameter
+    TestDatabase engine;
+
+    @TempDir
+    Path dir;
+
+    TestDatabase.Opened opened;
+    Database second;
+    GroupCommitLedger first;
+    GroupCommitLedger other;
+    final LedgerAccount clearing = AccountKind.PAYMENT_CLEARING.account("stripe");
+    final LedgerAccount revenue = AccountKind.REVENUE_COMPUTE.account();
+
+    @BeforeEach
+    void open() {
+        opened = engine.open(dir);
+        String url = opened.schema() == null
+                ? "jdbc:sqlite:" + dir.resolve("test.db")
+                : opened.baseUrl() + (opened.baseUrl().contains("?") ? "&" : "?") + "currentSchema=" + opened.schema();
+        second = Database.open(DatabaseSettings.of(url));
+        first = new GroupCommitLedger(new JdbiLedgerRepository(opened.db()), Clock.systemUTC());
+        other = new GroupCommitLedger(new JdbiLedgerRepository(second), Clock.systemUTC());
+    }
+
+    @AfterEach
+    void close() {
+        if (first != null) first.close();
+        if (other != null) other.close();
+        if (second != null) second.close();
+        if (opened != null) opened.close();
+    }
+
+    static String wallet(int i) {
+        return "wallet:acc_" + i + ":paid";
+    }
+
+    @Test
+    void wallets_neverGoNegative_andEveryInvariantHolds_underConcurrentRandomTransfers() throws Exception {
+        first.open(clearing);
+        first.open(revenue);
+        for (int i = 0; i < WALLETS; i++) first.open(AccountKind.USER_WALLET_PAID.account("acc_" + i));
+        AtomicLong toppedUp = new AtomicLong();
+        AtomicLong refusedForFunds = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            int thread = t;
+            Ledger ledger = t % 2 == 0 ? first : other;
+            done.add(pool.submit(() -> {
+                Random random = new Random(42L + thread);
+                for (int n = 0; n < CHAINS_PER_THREAD; n++) {
+                    List<Transfer> chain = randomChain(random, "t" + thread + "-" + n);
+                    List<TransferResult> results = ledger.submit(chain);
+                    if (results.stream().allMatch(TransferResult::ok)) {
+                        for (Transfer x : chain)
+                            if (x.debitAccount() != null && x.debitAccount().equals(clearing.id()))
+                                toppedUp.addAndGet(x.amount());
+                    } else if (results.stream().anyMatch(r -> "exceeds_credits".equals(r.code()))) {
+                        refusedForFunds.incrementAndGet();
+                    } else {
+                        throw new AssertionError("unexpected refusal: " + results);
+                    }
+                    // the same chain again is stored once
+                    if (n % 25 == 0) assertThat(ledger.submit(chain)).allMatch(r -> r.ok() || r.code() != null);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) f.get();
+        pool.shutdown();
+        first.expirePending(Long.MAX_VALUE);
+
+        assertThat(new LedgerAudit(new JdbiLedgerRepository(opened.db())).check())
+                .isEmpty();
+        long wallets = 0;
+        for (int i = 0; i < WALLETS; i++) {
+            Balance b = first.balance(wallet(i)).orElseThrow();
+            assertThat(b.creditBalance()).isNotNegative();
+            assertThat(b.debitsPending()).isZero();
+            wallets += b.creditBalance();
+        }
+        long earned = first.balance(revenue.id()).orElseThrow().creditBalance();
+        assertThat(wallets + earned).isEqualTo(toppedUp.get());
+        assertThat(first.balance(clearing.id()).orElseThrow().debitBalance()).isEqualTo(toppedUp.get());
+        assertThat(refusedForFunds.get())
+                .as("the workload must press on the limits")
+                .isPositive();
+    }
+
+    /** A top-up, a spend, a wallet-to-wallet move, a two-leg chain, or a reservation then its post or void. */
+    private List<Transfer> randomChain(Random random, String id) {
+        String a = wallet(random.nextInt(WALLETS));
+        String b = wallet(random.nextInt(WALLETS));
+        long amount = 1 + random.nextInt(5_000);
+        long at = 1_790_000_000_000L + random.nextInt(1_000_000);
+        return switch (random.nextInt(6)) {
+            case 0 -> List.of(Transfer.posted(id, clearing.id(), a, amount * 3, "topup", null, at));
+            case 1 -> List.of(Transfer.posted(id, a, revenue.id(), amount, "usage", null, at));
+            case 2 ->
+                a.equals(b)
+                        ? List.of(Transfer.posted(id, a, revenue.id(), amount, "usage", null, at))
+                        : List.of(Transfer.posted(id, a, b, amount, "move", null, at));
+            case 3 ->
+                List.of(
+                        Transfer.posted(id + "a", a, revenue.id(), amount, "usage", null, at),
+                        Transfer.posted(id + "b", b, revenue.id(), amount / 2 + 1, "usage", null, at));
+            case 4 ->
+                List.of(
+                        Transfer.pending(id, a, revenue.id(), amount, "reservation", null, at, Long.MAX_VALUE),
+                        Transfer.post(id + "p", id, amount / 2, "usage", null, at));
+            default -> List.of(Transfer.pending(id, a, revenue.id(), amount, "reservation", null, at, at + 1));
+        };
+    }
+}
