@@ -41,6 +41,7 @@ public final class Assistant {
     private final Clock clock;
     private final TokenCounter tokens;
     private final TurnMetrics metrics;
+    private final Admission admission;
 
     public Assistant(
             ModelCatalog catalog,
@@ -51,6 +52,20 @@ public final class Assistant {
             Clock clock,
             TokenCounter tokens,
             TurnMetrics metrics) {
+        this(catalog, router, journal, durability, ids, clock, tokens, metrics, Admission.OPEN);
+    }
+
+    public Assistant(
+            ModelCatalog catalog,
+            Router router,
+            Journal journal,
+            Durability durability,
+            Ids ids,
+            Clock clock,
+            TokenCounter tokens,
+            TurnMetrics metrics,
+            Admission admission) {
+        this.admission = admission;
         this.catalog = catalog;
         this.router = router;
         this.journal = journal;
@@ -67,6 +82,7 @@ public final class Assistant {
      * @throws InferenceException when the model is unknown, has no backend, or every backend failed
      * @throws AssistantException {@code usage_not_recorded} when the usage event could not be made
      *     durable in sync mode
+     * @throws RuntimeException whatever the {@link Admission} threw to refuse the turn
      */
     public Answer answer(Requester who, ChatRequest request) {
         Turn turn = begin(who, request);
@@ -139,7 +155,16 @@ public final class Assistant {
                     "The model '" + model.id() + "' has no backend configured yet. "
                             + "Point it at an OpenAI-compatible server (see docs/configuration.md, or set BREAKEVEN_UPSTREAM_URL).");
         }
-        return new Turn(who, request, model, "chatcmpl-" + ids.next(""), clock.millis(), System.nanoTime());
+        String id = "chatcmpl-" + ids.next("");
+        long admittedAt = clock.millis();
+        admission.admit(new Admission.Ticket(
+                id,
+                who,
+                model.id(),
+                () -> tokens.countMessages(request.body().path("messages")),
+                request.maxTokens(),
+                admittedAt));
+        return new Turn(who, request, model, id, admittedAt, System.nanoTime());
     }
 
     private Usage estimate(ChatRequest request, String completion) {

@@ -149,6 +149,11 @@ public final class GroupCommitLedger implements Ledger {
     }
 
     @Override
+    public List<StoredTransfer> transfers(Collection<String> ids) {
+        return read(() -> repository.transfersById(ids));
+    }
+
+    @Override
     public List<StoredTransfer> transfers(TransferQuery query) {
         return read(() -> repository.transfers(query));
     }

@@ -203,6 +203,15 @@ public final class JdbiLedgerRepository implements LedgerRepository {
     }
 
     @Override
+    public List<StoredTransfer> transfersById(Collection<String> ids) {
+        return jdbi.withHandle(h -> selectIn(
+                h,
+                "SELECT " + TRANSFER_COLUMNS + " FROM ledger_transfers WHERE id IN (<ids>)",
+                new TreeSet<>(ids),
+                JdbiLedgerRepository::storedTransfer));
+    }
+
+    @Override
     public List<StoredTransfer> transfers(TransferQuery q) {
         StringBuilder sql = new StringBuilder("SELECT " + TRANSFER_COLUMNS
                 + " FROM ledger_transfers WHERE occurred_at >= :from AND occurred_at < :to");

@@ -64,6 +64,9 @@ public interface Ledger extends AutoCloseable {
     /** The stored transfer with this id. */
     Optional<StoredTransfer> transfer(String id);
 
+    /** The stored transfers with these ids (any order; missing ids are left out). */
+    List<StoredTransfer> transfers(Collection<String> ids);
+
     /** Transfers matching the query, in order of occurrence then id. */
     List<StoredTransfer> transfers(TransferQuery query);
 

@@ -36,6 +36,8 @@ public interface LedgerRepository {
 
     List<StoredTransfer> transfers(TransferQuery query);
 
+    List<StoredTransfer> transfersById(Collection<String> ids);
+
     /** Posted totals of transfers that occurred before {@code at}; empty if there is no such account. */
     Optional<Balance> balanceAt(String accountId, long at);
 

@@ -14,7 +14,7 @@ import org.jdbi.v3.core.statement.Query;
  * type {@code usage}; a missing time to first token ({@code -1}) is stored as NULL and an outcome
  * by its lower-case name.
  */
-public final class JdbiJournalRepository implements JournalRepository {
+public final class JdbiJournalRepository implements JournalRepository, JournalReader {
 
     static final String USAGE = "usage";
 
@@ -84,6 +84,46 @@ public final class JdbiJournalRepository implements JournalRepository {
             if (query.accountId() != null) q.bind("account", query.accountId());
             return q.map((rs, ctx) -> usageEvent(rs)).list();
         });
+    }
+
+    @Override
+    public List<JournalEntry> after(long afterSeq, int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT seq, recorded_at, type, " + COLUMNS
+                        + " FROM journal WHERE seq > :after ORDER BY seq LIMIT :limit")
+                .bind("after", afterSeq)
+                .bind("limit", limit)
+                .map((rs, ctx) -> {
+                    String type = rs.getString("type");
+                    return new JournalEntry(
+                            rs.getLong("seq"),
+                            rs.getLong("recorded_at"),
+                            type,
+                            USAGE.equals(type) ? usageEvent(rs) : null);
+                })
+                .list());
+    }
+
+    @Override
+    public long lastSeq() {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT COALESCE(MAX(seq), 0) FROM journal")
+                .mapTo(Long.class)
+                .one());
+    }
+
+    @Override
+    public List<UsageEvent> events(java.util.Collection<String> ids) {
+        List<String> all = new java.util.ArrayList<>(ids);
+        List<UsageEvent> out = new java.util.ArrayList<>();
+        for (int i = 0; i < all.size(); i += 500) {
+            List<String> chunk = all.subList(i, Math.min(all.size(), i + 500));
+            out.addAll(jdbi.withHandle(handle -> handle.createQuery(
+                            "SELECT " + COLUMNS + " FROM journal WHERE type = :type AND event_id IN (<ids>)")
+                    .bind("type", USAGE)
+                    .bindList("ids", chunk)
+                    .map((rs, ctx) -> usageEvent(rs))
+                    .list()));
+        }
+        return out;
     }
 
     @Override
