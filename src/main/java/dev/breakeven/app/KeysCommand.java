@@ -145,9 +145,4 @@ final class KeysCommand implements Runnable {
             System.out.println("Revoked " + key.id() + " (" + key.hint() + "…)");
         }
     }
-
-    enum OutputFormat {
-        table,
-        json
-    }
 }

@@ -273,9 +273,4 @@ final class KnowledgeCommand implements Runnable {
             table.print(System.out);
         }
     }
-
-    enum OutputFormat {
-        table,
-        json
-    }
 }

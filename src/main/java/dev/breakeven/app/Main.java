@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
             KeysCommand.class,
             UsageCommand.class,
             KnowledgeCommand.class,
+            CreditsCommand.class,
+            LedgerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -6,6 +6,7 @@ import dev.breakeven.ledger.Ledger;
 import dev.breakeven.ledger.LedgerAccount;
 import dev.breakeven.ledger.LedgerException;
 import dev.breakeven.ledger.Money;
+import dev.breakeven.ledger.StoredTransfer;
 import dev.breakeven.ledger.Transfer;
 import dev.breakeven.ledger.TransferResult;
 import java.util.ArrayList;
@@ -100,10 +101,16 @@ public final class Wallets {
         open(accountId);
         TransferResult r = ledger.submit(List.of(Transfer.posted(id, from.id(), to.id(), micros, code, reference, at)))
                 .get(0);
-        if (r.status() == TransferResult.Status.REFUSED) {
-            throw new BillingException("grant_conflict", "'" + id + "' was already used for another amount or account");
+        if (r.status() != TransferResult.Status.REFUSED) return r.status() == TransferResult.Status.CREATED;
+        // a retry comes at another time: the same credit to the same wallet is the same grant or payment
+        Transfer stored = ledger.transfer(id).map(StoredTransfer::transfer).orElse(null);
+        if (stored != null
+                && stored.amount() == micros
+                && stored.creditAccount().equals(to.id())
+                && stored.debitAccount().equals(from.id())) {
+            return false;
         }
-        return r.status() == TransferResult.Status.CREATED;
+        throw new BillingException("grant_conflict", "'" + id + "' was already used for another amount or account");
     }
 
     /**

@@ -180,17 +180,33 @@ public final class JdbiLedgerRepository implements LedgerRepository {
     }
 
     @Override
-    public List<Balance> recomputedBalances() {
-        String sums = "SELECT a.id, a.kind, a.owner,"
-                + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.debit_account = a.id AND t.phase = 'pending'"
-                + "   AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)), 0) AS debits_pending,"
-                + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.debit_account = a.id AND t.phase IN ('posted', 'post')), 0) AS debits_posted,"
-                + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.credit_account = a.id AND t.phase = 'pending'"
-                + "   AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)), 0) AS credits_pending,"
-                + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.credit_account = a.id AND t.phase IN ('posted', 'post')), 0) AS credits_posted"
-                + " FROM ledger_accounts a ORDER BY a.id";
-        return jdbi.withHandle(
-                h -> h.createQuery(sums).map((rs, ctx) -> balance(rs)).list());
+    public List<AuditRow> auditRows() {
+        String pendingOpen =
+                " AND t.phase = 'pending' AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)";
+        String posted = " AND t.phase IN ('posted', 'post')";
+        String sql =
+                "SELECT a.id, a.kind, a.owner, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted,"
+                        + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.debit_account = a.id"
+                        + pendingOpen + "), 0) AS r_dpend,"
+                        + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.debit_account = a.id"
+                        + posted + "), 0) AS r_dpost,"
+                        + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.credit_account = a.id"
+                        + pendingOpen + "), 0) AS r_cpend,"
+                        + " COALESCE((SELECT SUM(t.amount) FROM ledger_transfers t WHERE t.credit_account = a.id"
+                        + posted + "), 0) AS r_cpost"
+                        + " FROM ledger_accounts a ORDER BY a.id";
+        return jdbi.withHandle(h -> h.createQuery(sql)
+                .map((rs, ctx) -> {
+                    Balance stored = balance(rs);
+                    Balance recomputed = new Balance(
+                            stored.account(),
+                            rs.getLong("r_dpend"),
+                            rs.getLong("r_dpost"),
+                            rs.getLong("r_cpend"),
+                            rs.getLong("r_cpost"));
+                    return new AuditRow(stored, recomputed);
+                })
+                .list());
     }
 
     @Override

@@ -1,9 +1,7 @@
 package dev.breakeven.ledger;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Proves the ledger's own invariants from what is stored: every account's totals equal the sums of
@@ -26,14 +24,11 @@ public final class LedgerAudit {
      */
     public List<Violation> check() {
         List<Violation> out = new ArrayList<>();
-        List<Balance> stored = repository.allBalances();
-        Map<String, Balance> recomputed = new HashMap<>();
-        for (Balance b : repository.recomputedBalances())
-            recomputed.put(b.account().id(), b);
         long[] sums = new long[4];
-        for (Balance s : stored) {
-            Balance r = recomputed.get(s.account().id());
-            if (r != null && !sameTotals(s, r)) {
+        for (LedgerRepository.AuditRow row : repository.auditRows()) {
+            Balance s = row.stored();
+            Balance r = row.recomputed();
+            if (!sameTotals(s, r)) {
                 out.add(new Violation(
                         "balance_mismatch",
                         "account " + s.account().id() + " stores " + totals(s) + " but its transfers sum to "

@@ -29,8 +29,14 @@ public interface LedgerRepository {
     /** Every account, by id. */
     List<Balance> allBalances();
 
-    /** Every account's totals recomputed from its transfers alone, by id. */
-    List<Balance> recomputedBalances();
+    /**
+     * Every account's stored totals beside the totals recomputed from its transfers alone, by id,
+     * read in one statement so that both sides see the same transfers while others write.
+     */
+    List<AuditRow> auditRows();
+
+    /** An account's totals as stored and as its transfers sum them. */
+    record AuditRow(Balance stored, Balance recomputed) {}
 
     Optional<StoredTransfer> transfer(String id);
 
