@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -62,6 +63,7 @@ public final class StripeWebhook {
      * @param tolerance how far the signed timestamp may be from the clock, either way
      * @throws IllegalArgumentException if there is no secret, a secret is blank, or the tolerance
      *     is not positive
+     * @throws NullPointerException if {@code clock} is null
      */
     public StripeWebhook(List<String> secrets, Duration tolerance, Clock clock) {
         if (secrets == null || secrets.isEmpty()) {
@@ -79,7 +81,7 @@ public final class StripeWebhook {
         }
         this.keys = List.copyOf(keys);
         this.tolerance = tolerance;
-        this.clock = clock;
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     public Duration tolerance() {
@@ -119,9 +121,14 @@ public final class StripeWebhook {
         if (Duration.between(signedAt, now).abs().compareTo(tolerance) > 0) {
             throw new BillingException(
                     "signature_expired",
-                    "the webhook was signed at " + signedAt + ", more than " + tolerance.toSeconds()
-                            + " s from this server's time " + now + ": a replay, or a clock that is off");
+                    "the webhook was signed at " + signedAt + ", more than " + describe(tolerance)
+                            + " from this server's time " + now + ": a replay, or a clock that is off");
         }
+    }
+
+    private static String describe(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 
     private boolean matchesAny(byte[] body, Header header) {

@@ -177,8 +177,15 @@ class StripeWebhookTest {
 
         assertThat(strict.tolerance()).isEqualTo(Duration.ofSeconds(60));
         strict.verify(BYTES, StripeSigner.sign(SECRET, BODY, NOW - 60));
-        assertCode(() -> strict.verify(BYTES, StripeSigner.sign(SECRET, BODY, NOW - 61)))
-                .isEqualTo("signature_expired");
+        BillingException e = catchBilling(() -> strict.verify(BYTES, StripeSigner.sign(SECRET, BODY, NOW - 61)));
+        assertThat(e.code()).isEqualTo("signature_expired");
+        assertThat(e.getMessage()).contains("more than 60 s");
+
+        StripeWebhook subSecond = new StripeWebhook(List.of(SECRET), Duration.ofMillis(1500), clock);
+        subSecond.verify(BYTES, StripeSigner.sign(SECRET, BODY, NOW - 1));
+        assertThat(catchBilling(() -> subSecond.verify(BYTES, StripeSigner.sign(SECRET, BODY, NOW - 2)))
+                        .getMessage())
+                .contains("more than 1500 ms");
     }
 
     @Test
@@ -269,6 +276,7 @@ class StripeWebhookTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new StripeWebhook(List.of(SECRET), Duration.ofSeconds(-1), clock))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new StripeWebhook(List.of(SECRET), null)).isInstanceOf(NullPointerException.class);
     }
 
     @Test
