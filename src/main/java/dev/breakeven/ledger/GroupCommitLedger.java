@@ -139,6 +139,11 @@ public final class GroupCommitLedger implements Ledger {
     }
 
     @Override
+    public List<Balance> balancesOfKind(AccountKind kind) {
+        return read(() -> repository.balancesOfKind(kind));
+    }
+
+    @Override
     public List<Balance> balancesOf(String owner) {
         return read(() -> repository.balancesOf(owner));
     }

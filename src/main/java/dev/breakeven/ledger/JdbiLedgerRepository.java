@@ -173,6 +173,15 @@ public final class JdbiLedgerRepository implements LedgerRepository {
     }
 
     @Override
+    public List<Balance> balancesOfKind(AccountKind kind) {
+        return jdbi.withHandle(
+                h -> h.createQuery("SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts WHERE kind = :kind ORDER BY id")
+                        .bind("kind", kind.wire())
+                        .map((rs, ctx) -> balance(rs))
+                        .list());
+    }
+
+    @Override
     public List<Balance> allBalances() {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + ACCOUNT_COLUMNS + " FROM ledger_accounts ORDER BY id")
                 .map((rs, ctx) -> balance(rs))

@@ -58,6 +58,9 @@ public interface Ledger extends AutoCloseable {
     /** Balances of those of {@code accountIds} that exist. */
     List<Balance> balances(Collection<String> accountIds);
 
+    /** Every account of this kind, by id. */
+    List<Balance> balancesOfKind(AccountKind kind);
+
     /** Every account whose owner is {@code owner}. */
     List<Balance> balancesOf(String owner);
 

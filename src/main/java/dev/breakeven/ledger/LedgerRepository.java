@@ -26,6 +26,8 @@ public interface LedgerRepository {
 
     List<Balance> balancesOf(String owner);
 
+    List<Balance> balancesOfKind(AccountKind kind);
+
     /** Every account, by id. */
     List<Balance> allBalances();
 
