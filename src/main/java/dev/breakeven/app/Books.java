@@ -1,6 +1,8 @@
 package dev.breakeven.app;
 
 import dev.breakeven.billing.BillingAudit;
+import dev.breakeven.billing.Invoicing;
+import dev.breakeven.billing.JdbiInvoiceRepository;
 import dev.breakeven.billing.JdbiPriceRepository;
 import dev.breakeven.billing.JdbiRaterCursor;
 import dev.breakeven.billing.PriceBook;
@@ -30,6 +32,7 @@ final class Books implements AutoCloseable {
     final Wallets wallets;
     final JdbiRaterCursor cursor;
     final Rater rater;
+    final JdbiInvoiceRepository invoices;
     final Clock clock;
 
     Books(Database db, Clock clock, Duration priceMaxAge, Rater.Settings raterSettings) {
@@ -41,6 +44,11 @@ final class Books implements AutoCloseable {
         this.wallets = new Wallets(ledger);
         this.cursor = new JdbiRaterCursor(db);
         this.rater = new Rater(journal, cursor, prices, ledger, wallets, clock, raterSettings);
+        this.invoices = new JdbiInvoiceRepository(db);
+    }
+
+    Invoicing invoicing() {
+        return new Invoicing(ledger, journal, prices, invoices);
     }
 
     /** For commands: prices read fresh, the rater's default settings. */

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
             KnowledgeCommand.class,
             CreditsCommand.class,
             LedgerCommand.class,
+            InvoicesCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
