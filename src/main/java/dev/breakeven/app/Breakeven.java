@@ -127,6 +127,7 @@ public final class Breakeven implements AutoCloseable {
                 catalog, router, journal, durability, ids, clock, new TokenCounter(), new TurnMetrics(meters));
         HttpApi api = new HttpApi(new HttpApi.Parts(
                 keys,
+                prices,
                 assistant,
                 catalog,
                 router,

@@ -144,6 +144,11 @@ public final class PriceBook {
         return stored;
     }
 
+    /** The time now by this price book's clock, in epoch millis: the effective time {@link #set} defaults to. */
+    public long now() {
+        return clock.millis();
+    }
+
     /**
      * The price of {@code subject}'s {@code kind} in force at {@code time}: the one with the
      * greatest effective time not after {@code time}; empty if none was in force yet.
