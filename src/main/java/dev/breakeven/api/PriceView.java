@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.billing.Price;
 import dev.breakeven.billing.PriceBook;
+import dev.breakeven.billing.PriceJson;
 import dev.breakeven.billing.PriceKind;
-import dev.breakeven.ledger.Money;
 import io.helidon.webserver.http.ServerRequest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -20,18 +20,7 @@ final class PriceView {
     private PriceView() {}
 
     static ObjectNode json(ObjectMapper json, Price p) {
-        ObjectNode node = json.createObjectNode();
-        node.put("id", p.id());
-        node.put("object", "price");
-        node.put("kind", p.kind().wireName());
-        node.put("subject", p.subject());
-        node.put("micros", p.micros());
-        node.put("amount", Money.format(p.micros()));
-        node.put("unit", p.kind().unit().wireName());
-        node.put("effective_from", p.effectiveFrom());
-        node.put("created_at", p.createdAt());
-        node.put("note", p.note());
-        return node;
+        return PriceJson.of(json, p);
     }
 
     /** {@code ?at=}: epoch milliseconds or an ISO-8601 instant; {@code fallback} when absent. */

@@ -201,7 +201,7 @@ public final class Breakeven implements AutoCloseable {
                     + subject + "' to " + micros + " micros, but the price book has had "
                     + inForce.get().micros() + " since "
                     + Instant.ofEpochMilli(inForce.get().effectiveFrom())
-                    + "; the price book wins");
+                    + "; the price book wins (change it with 'breakeven prices set')");
         }
     }
 
