@@ -9,6 +9,7 @@ import dev.breakeven.assistant.TurnMetrics;
 import dev.breakeven.billing.JdbiPriceRepository;
 import dev.breakeven.billing.Price;
 import dev.breakeven.billing.PriceBook;
+import dev.breakeven.billing.PriceException;
 import dev.breakeven.billing.PriceKind;
 import dev.breakeven.inference.Backend;
 import dev.breakeven.inference.CircuitBreaker;
@@ -194,7 +195,12 @@ public final class Breakeven implements AutoCloseable {
 
     private static void seedPrice(
             PriceBook book, PriceKind kind, String subject, Long micros, String key, Clock clock) {
-        if (micros == null || book.seed(kind, subject, micros, SEED_NOTE)) return;
+        if (micros == null) return;
+        try {
+            if (book.seed(kind, subject, micros, SEED_NOTE)) return;
+        } catch (PriceException e) {
+            throw new ConfigException(key + ": " + e.getMessage());
+        }
         Optional<Price> inForce = book.at(kind, subject, clock.millis());
         if (inForce.isPresent() && inForce.get().micros() != micros) {
             LOG.warning(key + ": the configuration sets " + kind.wireName() + " of " + kind.subjectName() + " '"

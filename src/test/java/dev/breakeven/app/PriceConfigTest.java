@@ -169,6 +169,17 @@ class PriceConfigTest {
         }
     }
 
+    @Test
+    void aConfiguredPriceThePriceBookRefuses_stopsStartUp_namingTheEntry() throws Exception {
+        String longId = "m".repeat(201);
+        BreakevenConfig c = load("models: [{id: " + longId + ", backends: []}]\n" + "prices: [{model: " + longId
+                + ", input_per_million_micros: 1}]\n");
+
+        assertThatThrownBy(() -> Breakeven.start(c, clock, Map.of()).close())
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("prices[0]: subject must be at most 200 characters long");
+    }
+
     private BreakevenConfig load(String yaml) throws Exception {
         Path file = dir.resolve("breakeven.yaml");
         Files.writeString(
