@@ -188,8 +188,8 @@ public final class PriceBook {
     }
 
     /**
-     * Every stored price, newest effective time first, of one kind and/or one subject when these
-     * are not null; read from the database, so it includes changes made elsewhere at once.
+     * Every stored price, newest effective time first (then latest set first, then by kind and
+     * subject), of one kind and/or one subject when these are not null; read from the database, so it includes changes made elsewhere at once.
      */
     public List<Price> history(PriceKind kindOrNull, String subjectOrNull) {
         return repo.history(kindOrNull, subjectOrNull);
