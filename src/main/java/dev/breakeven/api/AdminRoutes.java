@@ -7,6 +7,7 @@ import dev.breakeven.access.ApiKey;
 import dev.breakeven.access.IssuedKey;
 import dev.breakeven.access.KeyRing;
 import dev.breakeven.access.Role;
+import dev.breakeven.billing.PriceBook;
 import dev.breakeven.inference.BackendStatus;
 import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
@@ -15,9 +16,10 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
 import java.util.Set;
 
-/** The operator's API under {@code /admin/v1}: accounts, keys, usage, backends. */
+/** The operator's API under {@code /admin/v1}: accounts, keys, usage, backends, prices. */
 final class AdminRoutes implements HttpService {
     private static final Set<Role> OPERATOR = Set.of(Role.OPERATOR);
 
@@ -26,13 +28,15 @@ final class AdminRoutes implements HttpService {
     private final KeyRing keys;
     private final Journal journal;
     private final Router router;
+    private final PriceBook prices;
 
-    AdminRoutes(Authenticator auth, HttpJson http, KeyRing keys, Journal journal, Router router) {
+    AdminRoutes(Authenticator auth, HttpJson http, KeyRing keys, Journal journal, Router router, PriceBook prices) {
         this.auth = auth;
         this.http = http;
         this.keys = keys;
         this.journal = journal;
         this.router = router;
+        this.prices = prices;
     }
 
     @Override
@@ -42,7 +46,33 @@ final class AdminRoutes implements HttpService {
                 .post("/keys", this::createKey)
                 .delete("/keys/{id}", this::revokeKey)
                 .get("/usage", this::usage)
-                .get("/backends", this::backends);
+                .get("/backends", this::backends)
+                .get("/prices", this::prices)
+                .get("/prices/history", this::priceHistory)
+                .post("/prices", this::setPrice);
+    }
+
+    private void prices(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        long at = PriceView.at(req, prices.now());
+        ObjectNode list = http.list(prices.current(at), p -> PriceView.json(http.mapper(), p));
+        list.put("at", at);
+        http.send(res, 200, list);
+    }
+
+    private void priceHistory(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        var history = prices.history(PriceView.kind(req), PriceView.subject(req));
+        http.send(res, 200, http.list(history, p -> PriceView.json(http.mapper(), p)));
+    }
+
+    private void setPrice(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        PriceBook.Change change = PriceView.change(http.readBody(req), prices.now());
+        http.send(
+                res,
+                201,
+                PriceView.json(http.mapper(), prices.setAll(List.of(change)).getFirst()));
     }
 
     private void backends(ServerRequest req, ServerResponse res) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.access.AccessException;
 import dev.breakeven.assistant.AssistantException;
+import dev.breakeven.billing.PriceException;
 import dev.breakeven.inference.InferenceException;
 import dev.breakeven.metering.MeteringException;
 import dev.breakeven.store.StoreException;
@@ -19,6 +20,7 @@ record ApiError(int status, String type, String code, String message, String par
             case ApiProblem p -> new ApiError(p.status, typeFor(p.status), p.code, p.getMessage(), p.param, null);
             case InferenceException e -> fromInference(e);
             case AccessException e -> fromAccess(e);
+            case PriceException e -> fromPrice(e);
             case AssistantException e -> new ApiError(503, "server_error", e.code(), e.getMessage(), null, 1L);
             case MeteringException e ->
                 new ApiError(503, "server_error", e.code(), "Usage records are unavailable right now.", null, 1L);
@@ -57,6 +59,14 @@ record ApiError(int status, String type, String code, String message, String par
                     default -> 400;
                 };
         return new ApiError(status, typeFor(status), e.code(), e.getMessage(), null, null);
+    }
+
+    private static ApiError fromPrice(PriceException e) {
+        return switch (e.code()) {
+            case "price_exists" -> new ApiError(409, typeFor(409), e.code(), e.getMessage(), e.param(), null);
+            // a value that breaks a rule, like any other field the API checks
+            default -> new ApiError(400, typeFor(400), "invalid_value", e.getMessage(), e.param(), null);
+        };
     }
 
     private static String typeFor(int status) {

@@ -3,6 +3,7 @@ package dev.breakeven.api;
 import dev.breakeven.access.Caller;
 import dev.breakeven.access.KeyRing;
 import dev.breakeven.assistant.Assistant;
+import dev.breakeven.billing.PriceBook;
 import dev.breakeven.inference.ModelCatalog;
 import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
@@ -26,6 +27,7 @@ public final class HttpApi {
     /** What the routes need; built in {@code app}. */
     public record Parts(
             KeyRing keys,
+            PriceBook prices,
             Assistant assistant,
             ModelCatalog catalog,
             Router router,
@@ -49,7 +51,9 @@ public final class HttpApi {
         routing.addFilter(this::observe)
                 .register("/v1", new ChatRoutes(auth, http, parts.assistant(), parts.catalog()))
                 .register("/v1/me", new MeRoutes(auth, http, parts.journal()))
-                .register("/admin/v1", new AdminRoutes(auth, http, parts.keys(), parts.journal(), parts.router()))
+                .register(
+                        "/admin/v1",
+                        new AdminRoutes(auth, http, parts.keys(), parts.journal(), parts.router(), parts.prices()))
                 .register(new OpsRoutes(http, parts.meters(), parts.journal(), parts.databaseReachable()))
                 .any(this::unknownRoute)
                 .error(Throwable.class, this::failure);

@@ -6,6 +6,11 @@ import dev.breakeven.access.KeyRing;
 import dev.breakeven.api.HttpApi;
 import dev.breakeven.assistant.Assistant;
 import dev.breakeven.assistant.TurnMetrics;
+import dev.breakeven.billing.JdbiPriceRepository;
+import dev.breakeven.billing.Price;
+import dev.breakeven.billing.PriceBook;
+import dev.breakeven.billing.PriceException;
+import dev.breakeven.billing.PriceKind;
 import dev.breakeven.inference.Backend;
 import dev.breakeven.inference.CircuitBreaker;
 import dev.breakeven.inference.HealthProbe;
@@ -37,20 +42,27 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
 
 /**
  * One running Breakeven: the one place where the parts are built and connected. The CLI starts
  * it; tests start it on port 0 with their own configuration and clock.
  */
 public final class Breakeven implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Breakeven.class.getName());
+    static final String SEED_NOTE = "seeded from the configuration";
+
     private final BreakevenConfig config;
     private final Database database;
     private final Journal journal;
     private final KeyRing keys;
+    private final PriceBook prices;
     private final Map<String, Backend> backends;
     private final IdleWatch idleWatch;
     private final KnowledgeBases knowledge;
@@ -85,6 +97,17 @@ public final class Breakeven implements AutoCloseable {
                 ids,
                 clock,
                 Duration.ofMillis(config.server().keyCacheMs()));
+        this.prices = priceBook(database, ids, clock, config);
+        try {
+            seedPrices(prices, config.prices(), clock);
+        } catch (RuntimeException e) {
+            journal.close();
+            backends.values().forEach(Backend::close);
+            idleWatch.close();
+            if (knowledge != null) knowledge.close();
+            database.close();
+            throw e;
+        }
         ModelCatalog catalog = catalog(config, backends, clock);
         this.router = router(config, backends, clock);
         this.health = healthProbe(config, backends, router);
@@ -105,6 +128,7 @@ public final class Breakeven implements AutoCloseable {
                 catalog, router, journal, durability, ids, clock, new TokenCounter(), new TurnMetrics(meters));
         HttpApi api = new HttpApi(new HttpApi.Parts(
                 keys,
+                prices,
                 assistant,
                 catalog,
                 router,
@@ -140,6 +164,51 @@ public final class Breakeven implements AutoCloseable {
             throw e;
         }
         return b;
+    }
+
+    /** The price book on this database, its in-memory copy kept at most {@code server.price_cache_ms} old. */
+    static PriceBook priceBook(Database database, Ids ids, Clock clock, BreakevenConfig config) {
+        return new PriceBook(
+                new JdbiPriceRepository(database.jdbi()),
+                ids,
+                clock,
+                Duration.ofMillis(config.server().priceCacheMs()));
+    }
+
+    /**
+     * Seeds the configured prices: each is stored in force since always, but only when its kind and
+     * subject have no price yet, so that the database stays the truth once an operator has set one.
+     * A configured price that disagrees with the one in force is logged, not applied.
+     */
+    static void seedPrices(PriceBook book, List<BreakevenConfig.Price> configured, Clock clock) {
+        for (int i = 0; i < configured.size(); i++) {
+            BreakevenConfig.Price p = configured.get(i);
+            String key = "prices[" + i + "]";
+            if (p.model() != null) {
+                seedPrice(book, PriceKind.MODEL_INPUT, p.model(), p.inputPerMillionMicros(), key, clock);
+                seedPrice(book, PriceKind.MODEL_OUTPUT, p.model(), p.outputPerMillionMicros(), key, clock);
+            } else {
+                seedPrice(book, PriceKind.PLAN_FEE, p.plan(), p.monthlyMicros(), key, clock);
+            }
+        }
+    }
+
+    private static void seedPrice(
+            PriceBook book, PriceKind kind, String subject, Long micros, String key, Clock clock) {
+        if (micros == null) return;
+        try {
+            if (book.seed(kind, subject, micros, SEED_NOTE)) return;
+        } catch (PriceException e) {
+            throw new ConfigException(key + ": " + e.getMessage());
+        }
+        Optional<Price> inForce = book.at(kind, subject, clock.millis());
+        if (inForce.isPresent() && inForce.get().micros() != micros) {
+            LOG.warning(key + ": the configuration sets " + kind.wireName() + " of " + kind.subjectName() + " '"
+                    + subject + "' to " + micros + " micros, but the price book has had "
+                    + inForce.get().micros() + " since "
+                    + Instant.ofEpochMilli(inForce.get().effectiveFrom())
+                    + "; the price book wins (change it with 'breakeven prices set')");
+        }
     }
 
     static DatabaseSettings databaseSettings(BreakevenConfig config, Map<String, String> env) {
@@ -261,6 +330,10 @@ public final class Breakeven implements AutoCloseable {
 
     public Journal journal() {
         return journal;
+    }
+
+    public PriceBook prices() {
+        return prices;
     }
 
     public BreakevenConfig config() {

@@ -9,10 +9,16 @@ public record BreakevenConfig(
         Database database,
         Metering metering,
         List<Backend> backends,
-        List<Model> models) {
+        List<Model> models,
+        List<Price> prices) {
 
-    /** {@code key_cache_ms}: how long an authenticated key is trusted without a database lookup (0 = never). */
-    public record Server(String host, int port, long maxBodyBytes, boolean accessLog, long keyCacheMs) {}
+    /**
+     * {@code key_cache_ms}: how long an authenticated key is trusted without a database lookup (0 =
+     * never); {@code price_cache_ms}: how old the in-memory copy of the price book may get before a
+     * lookup reloads it.
+     */
+    public record Server(
+            String host, int port, long maxBodyBytes, boolean accessLog, long keyCacheMs, long priceCacheMs) {}
 
     public record Database(String url, String user, String passwordEnv, int poolSize) {}
 
@@ -80,4 +86,13 @@ public record BreakevenConfig(
     public record Model(String id, String description, List<Route> backends) {}
 
     public record Route(String backend, String model) {}
+
+    /**
+     * A price to seed the price book with (docs/billing.md): either a model's token prices, in
+     * micros per million tokens ({@code model} with {@code input_per_million_micros} and/or {@code
+     * output_per_million_micros}), or a plan's fee in micros per month ({@code plan} with {@code
+     * monthly_micros}). Keys of the other form stay null.
+     */
+    public record Price(
+            String model, Long inputPerMillionMicros, Long outputPerMillionMicros, String plan, Long monthlyMicros) {}
 }

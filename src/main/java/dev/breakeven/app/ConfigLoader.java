@@ -41,7 +41,9 @@ public final class ConfigLoader {
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // 0.15 for a key in micros must be an error, not 0
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     private final Map<String, String> env;
 
     public ConfigLoader(Map<String, String> env) {
@@ -129,7 +131,7 @@ public final class ConfigLoader {
         List<BreakevenConfig.Backend> kept = c.backends().stream()
                 .filter(b -> !BUILT_IN_BACKENDS.contains(b.id()) || used.contains(b.id()))
                 .toList();
-        return new BreakevenConfig(c.server(), c.dataDir(), c.database(), c.metering(), kept, c.models());
+        return new BreakevenConfig(c.server(), c.dataDir(), c.database(), c.metering(), kept, c.models(), c.prices());
     }
 
     /** Objects merge key by key; anything else (scalars, lists) replaces the default. */
@@ -248,8 +250,11 @@ public final class ConfigLoader {
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(source + ": unknown key '" + dotted(e.getPath()) + "'");
         } catch (JsonProcessingException e) {
-            throw new ConfigException(
-                    source + ": bad value for '" + dotted(pathOf(e)) + "': " + e.getOriginalMessage());
+            String key = dotted(pathOf(e));
+            String problem =
+                    e.getOriginalMessage().replace(" (but could if coercion was enabled using `CoercionConfig`)", "");
+            if (key.endsWith("_micros")) problem += " (amounts are whole micros: 1 USD = 1000000, so 0.15 is 150000)";
+            throw new ConfigException(source + ": bad value for '" + key + "': " + problem);
         }
     }
 
@@ -273,6 +278,6 @@ public final class ConfigLoader {
                 c.database().user(),
                 c.database().passwordEnv(),
                 c.database().poolSize());
-        return new BreakevenConfig(c.server(), c.dataDir(), db, c.metering(), c.backends(), c.models());
+        return new BreakevenConfig(c.server(), c.dataDir(), db, c.metering(), c.backends(), c.models(), c.prices());
     }
 }

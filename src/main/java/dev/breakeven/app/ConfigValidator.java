@@ -32,6 +32,9 @@ final class ConfigValidator {
         require(
                 c.server().keyCacheMs() >= 0 && c.server().keyCacheMs() <= 60_000,
                 "server.key_cache_ms must be 0..60000");
+        require(
+                c.server().priceCacheMs() >= 0 && c.server().priceCacheMs() <= 60_000,
+                "server.price_cache_ms must be 0..60000");
         require(c.database().poolSize() >= 1, "database.pool_size must be at least 1");
         require(
                 "sync".equals(c.metering().durability())
@@ -74,7 +77,55 @@ final class ConfigValidator {
                 .map(m -> new BreakevenConfig.Model(
                         m.id(), m.description(), m.backends() == null ? List.of() : m.backends()))
                 .toList();
-        return new BreakevenConfig(c.server(), c.dataDir(), c.database(), c.metering(), backends, normalizedModels);
+        List<BreakevenConfig.Price> prices = c.prices() == null ? List.of() : c.prices();
+        validatePrices(prices, models);
+        return new BreakevenConfig(
+                c.server(), c.dataDir(), c.database(), c.metering(), backends, normalizedModels, prices);
+    }
+
+    /**
+     * Each entry prices a configured model's tokens or a plan's month, in whole micros ≥ 0, and no
+     * model or plan is priced twice.
+     */
+    private static void validatePrices(List<BreakevenConfig.Price> prices, Set<String> models) {
+        Set<String> modelsPriced = new HashSet<>();
+        Set<String> plansPriced = new HashSet<>();
+        for (int i = 0; i < prices.size(); i++) {
+            BreakevenConfig.Price p = prices.get(i);
+            String key = "prices[" + i + "]";
+            require(p != null, key + " must be {model: ID, ...} or {plan: ID, monthly_micros: N}");
+            require(
+                    (p.model() == null) != (p.plan() == null),
+                    key + " must have either model (token prices) or plan (a monthly fee), not "
+                            + (p.model() == null ? "neither" : "both"));
+            if (p.model() != null) {
+                require(models.contains(p.model()), key + ".model names no configured model: '" + p.model() + "'");
+                require(p.monthlyMicros() == null, key + ".monthly_micros is a key of plan prices, not model prices");
+                require(
+                        p.inputPerMillionMicros() != null || p.outputPerMillionMicros() != null,
+                        key + " needs input_per_million_micros and/or output_per_million_micros");
+                notNegative(p.inputPerMillionMicros(), key + ".input_per_million_micros");
+                notNegative(p.outputPerMillionMicros(), key + ".output_per_million_micros");
+                require(modelsPriced.add(p.model()), key + " prices model '" + p.model() + "' a second time");
+            } else {
+                require(
+                        !p.plan().isBlank()
+                                && p.plan().equals(p.plan().strip())
+                                && p.plan().length() <= 200,
+                        key + ".plan must be a plan id of 1 to 200 characters without surrounding blanks");
+                require(
+                        p.inputPerMillionMicros() == null && p.outputPerMillionMicros() == null,
+                        key + ": input_per_million_micros and output_per_million_micros are keys of model prices,"
+                                + " not plan prices");
+                require(p.monthlyMicros() != null, key + ".monthly_micros is required for a plan");
+                notNegative(p.monthlyMicros(), key + ".monthly_micros");
+                require(plansPriced.add(p.plan()), key + " prices plan '" + p.plan() + "' a second time");
+            }
+        }
+    }
+
+    private static void notNegative(Long micros, String key) {
+        require(micros == null || micros >= 0, key + " must be whole micros, 0 or more, got " + micros);
     }
 
     private static BreakevenConfig.Backend backendWithDefaults(BreakevenConfig.Backend b, String key) {

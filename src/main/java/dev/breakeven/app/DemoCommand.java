@@ -4,6 +4,10 @@ import dev.breakeven.access.ApiKey;
 import dev.breakeven.access.IssuedKey;
 import dev.breakeven.access.KeyRing;
 import dev.breakeven.access.Role;
+import dev.breakeven.billing.ModelRates;
+import dev.breakeven.billing.PriceBook;
+import dev.breakeven.billing.PriceKind;
+import dev.breakeven.ledger.Money;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -15,12 +19,22 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code breakeven demo}: the server on the embedded defaults, with an operator and a user key
- * printed. Each run replaces the previous run's demo keys, so old printed keys stop working.
+ * printed. Each run replaces the previous run's demo keys, so old printed keys stop working. The
+ * demo's models get demo prices unless they have prices already, so that the demo shows costs.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Start a demo server with ready-made keys.")
 final class DemoCommand implements Runnable {
     static final String OPERATOR = "demo-operator";
     static final String USER = "demo-user";
+    static final String DEMO_PRICE_NOTE = "demo price";
+
+    /**
+     * Micros per million prompt and completion tokens for the models the demo serves: {@code
+     * assistant} (the help desk, or the upstream shortcut's model) like a small hosted model,
+     * {@code local} (a GGUF file on this machine's CPU) cheaper.
+     */
+    static final Map<String, ModelRates> DEMO_PRICES =
+            Map.of("assistant", new ModelRates(150_000, 600_000), "local", new ModelRates(20_000, 80_000));
 
     @Mixin
     ConfigOptions options;
@@ -34,10 +48,37 @@ final class DemoCommand implements Runnable {
         if (port != null) overrides.put("server.port", port.toString());
         BreakevenConfig config = options.load(overrides);
         Breakeven running = Breakeven.start(config, Clock.systemUTC(), System.getenv());
+        seedDemoPrices(running.prices(), config);
         IssuedKey operator = freshKey(running.keys(), OPERATOR, Role.OPERATOR);
         IssuedKey user = freshKey(running.keys(), USER, Role.USER);
         printWelcome(System.out, running, operator, user);
         ServeCommand.awaitShutdown(running);
+    }
+
+    /**
+     * Gives each configured model that has a demo price that price, in force since always, for each
+     * kind it has no price of yet (the configuration's and an operator's prices win).
+     */
+    static void seedDemoPrices(PriceBook prices, BreakevenConfig config) {
+        for (BreakevenConfig.Model m : config.models()) {
+            ModelRates demo = DEMO_PRICES.get(m.id());
+            if (demo == null) continue;
+            prices.seed(PriceKind.MODEL_INPUT, m.id(), demo.inputPerMillion(), DEMO_PRICE_NOTE);
+            prices.seed(PriceKind.MODEL_OUTPUT, m.id(), demo.outputPerMillion(), DEMO_PRICE_NOTE);
+        }
+    }
+
+    /** The token prices of every model, as in force now. */
+    static void printPrices(PrintStream out, PriceBook prices, BreakevenConfig config) {
+        out.println("Prices in USD per million tokens, prompt / completion (change them with ./breakeven prices set):");
+        int width =
+                config.models().stream().mapToInt(m -> m.id().length()).max().orElse(0);
+        long now = prices.now();
+        for (BreakevenConfig.Model m : config.models()) {
+            ModelRates rates = prices.modelRates(m.id(), now);
+            out.println("  " + m.id() + " ".repeat(width - m.id().length()) + "  "
+                    + Money.format(rates.inputPerMillion()) + " / " + Money.format(rates.outputPerMillion()));
+        }
     }
 
     private static IssuedKey freshKey(KeyRing keys, String account, Role role) {
@@ -69,6 +110,8 @@ final class DemoCommand implements Runnable {
                 "    -d '{\"model\":\"assistant\",\"messages\":[{\"role\":\"user\",\"content\":\"How do I create an API key?\"}]}'");
         out.println("See what it used:");
         out.println("  curl " + url + "/v1/me/usage -H 'Authorization: Bearer " + user.secret() + "'");
+        out.println();
+        printPrices(out, running.prices(), running.config());
         if (hasLocal) {
             out.println(
                     "Your GGUF model (" + ConfigLoader.MODEL_FILE + ") is the model 'local': use \"model\":\"local\".");

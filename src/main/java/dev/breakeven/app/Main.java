@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
             DemoCommand.class,
             KeysCommand.class,
             UsageCommand.class,
+            PricesCommand.class,
             KnowledgeCommand.class,
             CreditsCommand.class,
             LedgerCommand.class,

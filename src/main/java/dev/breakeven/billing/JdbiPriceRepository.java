@@ -82,7 +82,8 @@ public final class JdbiPriceRepository implements PriceRepository {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM prices WHERE 1 = 1");
         if (kindOrNull != null) sql.append(" AND kind = :kind");
         if (subjectOrNull != null) sql.append(" AND subject = :subject");
-        sql.append(" ORDER BY effective_from DESC, created_at DESC, id DESC");
+        // kind and subject last: unique with effective_from, so the order never depends on chance
+        sql.append(" ORDER BY effective_from DESC, created_at DESC, kind, subject");
         return call(() -> jdbi.withHandle(h -> {
             Query query = h.createQuery(sql.toString());
             if (kindOrNull != null) query.bind("kind", kindOrNull.wireName());

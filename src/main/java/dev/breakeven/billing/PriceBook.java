@@ -144,6 +144,11 @@ public final class PriceBook {
         return stored;
     }
 
+    /** The time now by this price book's clock, in epoch millis: the effective time {@link #set} defaults to. */
+    public long now() {
+        return clock.millis();
+    }
+
     /**
      * The price of {@code subject}'s {@code kind} in force at {@code time}: the one with the
      * greatest effective time not after {@code time}; empty if none was in force yet.
@@ -183,8 +188,8 @@ public final class PriceBook {
     }
 
     /**
-     * Every stored price, newest effective time first, of one kind and/or one subject when these
-     * are not null; read from the database, so it includes changes made elsewhere at once.
+     * Every stored price, newest effective time first (then latest set first, then by kind and
+     * subject), of one kind and/or one subject when these are not null; read from the database, so it includes changes made elsewhere at once.
      */
     public List<Price> history(PriceKind kindOrNull, String subjectOrNull) {
         return repo.history(kindOrNull, subjectOrNull);

@@ -26,8 +26,8 @@ public interface PriceRepository {
     List<Price> all();
 
     /**
-     * Rows newest first (by effective_from, then created_at), of one kind and/or one subject when
-     * these are not null.
+     * Rows newest first (by effective_from, then created_at, both descending; then by kind and
+     * subject), of one kind and/or one subject when these are not null.
      */
     List<Price> history(PriceKind kindOrNull, String subjectOrNull);
 
