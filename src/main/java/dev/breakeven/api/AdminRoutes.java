@@ -128,7 +128,7 @@ final class AdminRoutes implements HttpService {
         http.send(res, 200, UsageView.list(http.mapper(), journal.usage(query)));
     }
 
-    private static String text(JsonNode body, String field, boolean required) {
+    static String text(JsonNode body, String field, boolean required) {
         JsonNode node = body.get(field);
         if (node == null || node.isNull()) {
             if (required)

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.access.AccessException;
 import dev.breakeven.assistant.AssistantException;
+import dev.breakeven.billing.BillingException;
 import dev.breakeven.billing.PriceException;
 import dev.breakeven.inference.InferenceException;
+import dev.breakeven.ledger.LedgerException;
 import dev.breakeven.metering.MeteringException;
 import dev.breakeven.store.StoreException;
 
@@ -21,6 +23,8 @@ record ApiError(int status, String type, String code, String message, String par
             case InferenceException e -> fromInference(e);
             case AccessException e -> fromAccess(e);
             case PriceException e -> fromPrice(e);
+            case BillingException e -> fromBilling(e);
+            case LedgerException e -> fromLedger(e);
             case AssistantException e -> new ApiError(503, "server_error", e.code(), e.getMessage(), null, 1L);
             case MeteringException e ->
                 new ApiError(503, "server_error", e.code(), "Usage records are unavailable right now.", null, 1L);
@@ -66,6 +70,25 @@ record ApiError(int status, String type, String code, String message, String par
             case "price_exists" -> new ApiError(409, typeFor(409), e.code(), e.getMessage(), e.param(), null);
             // a value that breaks a rule, like any other field the API checks
             default -> new ApiError(400, typeFor(400), "invalid_value", e.getMessage(), e.param(), null);
+        };
+    }
+
+    private static ApiError fromBilling(BillingException e) {
+        return switch (e.code()) {
+            // OpenAI's own answer when an account has no credit left: clients already handle it
+            case "insufficient_funds" ->
+                new ApiError(429, "insufficient_quota", "insufficient_quota", e.getMessage(), null, null);
+            case "grant_conflict" -> new ApiError(409, typeFor(409), e.code(), e.getMessage(), null, null);
+            default -> new ApiError(400, typeFor(400), e.code(), e.getMessage(), null, null);
+        };
+    }
+
+    private static ApiError fromLedger(LedgerException e) {
+        return switch (e.code()) {
+            case "ledger_unavailable", "ledger_closed" ->
+                new ApiError(503, "server_error", e.code(), "The ledger is unavailable right now.", null, 1L);
+            case "account_not_found" -> new ApiError(404, typeFor(404), e.code(), e.getMessage(), null, null);
+            default -> new ApiError(409, typeFor(409), e.code(), e.getMessage(), null, null);
         };
     }
 

@@ -3,7 +3,9 @@ package dev.breakeven.api;
 import dev.breakeven.access.Caller;
 import dev.breakeven.access.KeyRing;
 import dev.breakeven.assistant.Assistant;
+import dev.breakeven.billing.Payments;
 import dev.breakeven.billing.PriceBook;
+import dev.breakeven.billing.Wallets;
 import dev.breakeven.inference.ModelCatalog;
 import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
@@ -15,6 +17,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -28,6 +31,9 @@ public final class HttpApi {
     public record Parts(
             KeyRing keys,
             PriceBook prices,
+            Wallets wallets,
+            Payments payments,
+            Clock clock,
             Assistant assistant,
             ModelCatalog catalog,
             Router router,
@@ -50,10 +56,12 @@ public final class HttpApi {
         Authenticator auth = new Authenticator(parts.keys());
         routing.addFilter(this::observe)
                 .register("/v1", new ChatRoutes(auth, http, parts.assistant(), parts.catalog()))
-                .register("/v1/me", new MeRoutes(auth, http, parts.journal()))
+                .register("/v1/me", new MeRoutes(auth, http, parts.journal(), parts.wallets()))
                 .register(
                         "/admin/v1",
                         new AdminRoutes(auth, http, parts.keys(), parts.journal(), parts.router(), parts.prices()))
+                .register("/admin/v1", new WalletRoutes(auth, http, parts.keys(), parts.wallets(), parts.clock()))
+                .register("/webhooks", new PaymentRoutes(http, parts.payments()))
                 .register(new OpsRoutes(http, parts.meters(), parts.journal(), parts.databaseReachable()))
                 .any(this::unknownRoute)
                 .error(Throwable.class, this::failure);

@@ -37,15 +37,7 @@ final class HttpJson {
      * @throws ApiProblem 413 when larger than the limit, 400 when empty or not JSON
      */
     JsonNode readBody(ServerRequest req) {
-        OptionalLong declared = req.headers().contentLength();
-        if (declared.isPresent() && declared.getAsLong() > maxBodyBytes) throw tooLarge();
-        byte[] bytes;
-        try (InputStream in = req.content().inputStream()) {
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-        } catch (IOException | UncheckedIOException e) {
-            throw new ApiProblem(400, "invalid_body", "The request body could not be read.");
-        }
-        if (bytes.length > maxBodyBytes) throw tooLarge();
+        byte[] bytes = readBytes(req);
         if (bytes.length == 0)
             throw new ApiProblem(400, "invalid_json", "The request body is empty; send a JSON object.");
         try {
@@ -65,6 +57,24 @@ final class HttpJson {
         } catch (IOException e) {
             throw new ApiProblem(400, "invalid_json", "We could not parse the JSON body of your request.");
         }
+    }
+
+    /**
+     * The request body as received, byte for byte (what a webhook signature covers).
+     *
+     * @throws ApiProblem 413 when larger than the limit, 400 when it cannot be read
+     */
+    byte[] readBytes(ServerRequest req) {
+        OptionalLong declared = req.headers().contentLength();
+        if (declared.isPresent() && declared.getAsLong() > maxBodyBytes) throw tooLarge();
+        byte[] bytes;
+        try (InputStream in = req.content().inputStream()) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+        } catch (IOException | UncheckedIOException e) {
+            throw new ApiProblem(400, "invalid_body", "The request body could not be read.");
+        }
+        if (bytes.length > maxBodyBytes) throw tooLarge();
+        return bytes;
     }
 
     private ApiProblem tooLarge() {

@@ -3,6 +3,7 @@ package dev.breakeven.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.access.Caller;
 import dev.breakeven.access.Role;
+import dev.breakeven.billing.Wallets;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.metering.UsageQuery;
 import io.helidon.webserver.http.HttpRules;
@@ -12,18 +13,20 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** Self-service: {@code /v1/me} (who am I) and {@code /v1/me/usage} (what have I used). */
+/** Self-service: {@code /v1/me} (who am I, what my wallet holds) and {@code /v1/me/usage} (what have I used). */
 final class MeRoutes implements HttpService {
     private static final Set<Role> ANY_ROLE = EnumSet.allOf(Role.class);
 
     private final Authenticator auth;
     private final HttpJson http;
     private final Journal journal;
+    private final Wallets wallets;
 
-    MeRoutes(Authenticator auth, HttpJson http, Journal journal) {
+    MeRoutes(Authenticator auth, HttpJson http, Journal journal, Wallets wallets) {
         this.auth = auth;
         this.http = http;
         this.journal = journal;
+        this.wallets = wallets;
     }
 
     @Override
@@ -40,6 +43,9 @@ final class MeRoutes implements HttpService {
         body.put("role", caller.role().wireName());
         body.put("plan", caller.account().planId());
         body.put("key_id", caller.key().id());
+        body.set(
+                "wallet",
+                WalletView.json(http.mapper(), wallets.balance(caller.account().id())));
         http.send(res, 200, body);
     }
 

@@ -35,12 +35,12 @@ final class Books implements AutoCloseable {
     final JdbiInvoiceRepository invoices;
     final Clock clock;
 
-    Books(Database db, Clock clock, Duration priceMaxAge, Rater.Settings raterSettings) {
+    Books(Database db, Clock clock, PriceBook prices, Rater.Settings raterSettings) {
         this.clock = clock;
         this.journal = new JdbiJournalRepository(db);
         this.ledgerRepository = new JdbiLedgerRepository(db);
         this.ledger = new GroupCommitLedger(ledgerRepository, clock);
-        this.prices = new PriceBook(new JdbiPriceRepository(db.jdbi()), new Ids(clock), clock, priceMaxAge);
+        this.prices = prices;
         this.wallets = new Wallets(ledger);
         this.cursor = new JdbiRaterCursor(db);
         this.rater = new Rater(journal, cursor, prices, ledger, wallets, clock, raterSettings);
@@ -53,7 +53,9 @@ final class Books implements AutoCloseable {
 
     /** For commands: prices read fresh, the rater's default settings. */
     static Books forCommand(Database db) {
-        return new Books(db, Clock.systemUTC(), Duration.ZERO, Rater.Settings.defaults());
+        Clock clock = Clock.systemUTC();
+        PriceBook prices = new PriceBook(new JdbiPriceRepository(db.jdbi()), new Ids(clock), clock, Duration.ZERO);
+        return new Books(db, clock, prices, Rater.Settings.defaults());
     }
 
     /** Every broken invariant of the ledger and of its agreement with the journal, ledger's first. */

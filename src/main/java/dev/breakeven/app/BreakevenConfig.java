@@ -10,7 +10,8 @@ public record BreakevenConfig(
         Metering metering,
         List<Backend> backends,
         List<Model> models,
-        List<Price> prices) {
+        List<Price> prices,
+        Billing billing) {
 
     /**
      * {@code key_cache_ms}: how long an authenticated key is trusted without a database lookup (0 =
@@ -95,4 +96,22 @@ public record BreakevenConfig(
      */
     public record Price(
             String model, Long inputPerMillionMicros, Long outputPerMillionMicros, String plan, Long monthlyMicros) {}
+
+    /**
+     * How usage is paid: {@code mode} {@code prepaid} (each generation reserves what it may cost from
+     * the wallet, and is refused when the wallet cannot cover it) or {@code postpaid} (what the
+     * wallet does not cover is owed and invoiced); {@code reserve_output_tokens} for a request with
+     * no {@code max_tokens}; {@code reservation_timeout_ms} after which an unposted reservation is
+     * released; {@code rater_interval_ms} the rater's pause when it has caught up (0 = no rater on
+     * this node); {@code stripe} the payment webhook.
+     */
+    public record Billing(
+            String mode, long reserveOutputTokens, long reservationTimeoutMs, long raterIntervalMs, Stripe stripe) {}
+
+    /**
+     * {@code webhook_secret_env}: the variable holding the webhook's signing secret (several,
+     * comma-separated, while rotating); the webhook is off while it is unset. {@code
+     * tolerance_seconds}: how far a signature's time may be from now.
+     */
+    public record Stripe(String webhookSecretEnv, long toleranceSeconds) {}
 }

@@ -131,7 +131,8 @@ public final class ConfigLoader {
         List<BreakevenConfig.Backend> kept = c.backends().stream()
                 .filter(b -> !BUILT_IN_BACKENDS.contains(b.id()) || used.contains(b.id()))
                 .toList();
-        return new BreakevenConfig(c.server(), c.dataDir(), c.database(), c.metering(), kept, c.models(), c.prices());
+        return new BreakevenConfig(
+                c.server(), c.dataDir(), c.database(), c.metering(), kept, c.models(), c.prices(), c.billing());
     }
 
     /** Objects merge key by key; anything else (scalars, lists) replaces the default. */
@@ -278,6 +279,7 @@ public final class ConfigLoader {
                 c.database().user(),
                 c.database().passwordEnv(),
                 c.database().poolSize());
-        return new BreakevenConfig(c.server(), c.dataDir(), db, c.metering(), c.backends(), c.models(), c.prices());
+        return new BreakevenConfig(
+                c.server(), c.dataDir(), db, c.metering(), c.backends(), c.models(), c.prices(), c.billing());
     }
 }

@@ -80,7 +80,29 @@ final class ConfigValidator {
         List<BreakevenConfig.Price> prices = c.prices() == null ? List.of() : c.prices();
         validatePrices(prices, models);
         return new BreakevenConfig(
-                c.server(), c.dataDir(), c.database(), c.metering(), backends, normalizedModels, prices);
+                c.server(),
+                c.dataDir(),
+                c.database(),
+                c.metering(),
+                backends,
+                normalizedModels,
+                prices,
+                billing(c.billing()));
+    }
+
+    private static BreakevenConfig.Billing billing(BreakevenConfig.Billing b) {
+        require(b != null, "billing is required");
+        String mode = b.mode() == null ? "" : b.mode().trim().toLowerCase(java.util.Locale.ROOT);
+        require(
+                mode.equals("prepaid") || mode.equals("postpaid"),
+                "billing.mode must be prepaid or postpaid, got '" + b.mode() + "'");
+        require(b.reserveOutputTokens() >= 1, "billing.reserve_output_tokens must be at least 1");
+        require(b.reservationTimeoutMs() >= 1_000, "billing.reservation_timeout_ms must be at least 1000");
+        require(b.raterIntervalMs() >= 0, "billing.rater_interval_ms must be 0 (off) or more");
+        require(b.stripe() != null, "billing.stripe is required");
+        require(b.stripe().toleranceSeconds() >= 1, "billing.stripe.tolerance_seconds must be at least 1");
+        return new BreakevenConfig.Billing(
+                mode, b.reserveOutputTokens(), b.reservationTimeoutMs(), b.raterIntervalMs(), b.stripe());
     }
 
     /**

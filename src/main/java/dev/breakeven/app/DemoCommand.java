@@ -27,6 +27,10 @@ final class DemoCommand implements Runnable {
     static final String OPERATOR = "demo-operator";
     static final String USER = "demo-user";
     static final String DEMO_PRICE_NOTE = "demo price";
+    /** Granted to the demo user once per data directory (the grant id makes a rerun grant nothing more). */
+    static final long WELCOME_CREDIT = 5_000_000;
+
+    static final String WELCOME_GRANT = "demo-welcome";
 
     /**
      * Micros per million prompt and completion tokens for the models the demo serves: {@code
@@ -51,6 +55,14 @@ final class DemoCommand implements Runnable {
         seedDemoPrices(running.prices(), config);
         IssuedKey operator = freshKey(running.keys(), OPERATOR, Role.OPERATOR);
         IssuedKey user = freshKey(running.keys(), USER, Role.USER);
+        running.books()
+                .wallets
+                .grant(
+                        user.account().id(),
+                        WELCOME_CREDIT,
+                        WELCOME_GRANT,
+                        "demo welcome credit",
+                        Clock.systemUTC().millis());
         printWelcome(System.out, running, operator, user);
         ServeCommand.awaitShutdown(running);
     }
@@ -108,8 +120,13 @@ final class DemoCommand implements Runnable {
         out.println("    -H 'Authorization: Bearer " + user.secret() + "' -H 'Content-Type: application/json' \\");
         out.println(
                 "    -d '{\"model\":\"assistant\",\"messages\":[{\"role\":\"user\",\"content\":\"How do I create an API key?\"}]}'");
-        out.println("See what it used:");
+        out.println("See what it used, and what is left in its wallet (it starts with $" + Money.format(WELCOME_CREDIT)
+                + " of granted credit):");
         out.println("  curl " + url + "/v1/me/usage -H 'Authorization: Bearer " + user.secret() + "'");
+        out.println("  curl " + url + "/v1/me -H 'Authorization: Bearer " + user.secret() + "'");
+        out.println("  ./breakeven credits show --account " + USER + "      ./breakeven ledger check");
+        out.println("  ./breakeven invoices draft --account " + USER + " --period "
+                + java.time.YearMonth.now(java.time.ZoneOffset.UTC) + " --format html > invoice.html");
         out.println();
         printPrices(out, running.prices(), running.config());
         if (hasLocal) {

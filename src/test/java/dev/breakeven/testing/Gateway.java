@@ -62,6 +62,8 @@ public final class Gateway implements AutoCloseable {
         private long healthCheckIntervalMs; // probes off: they would add requests the tests count
         private String llamaBackends = "";
         private String extraModels = "";
+        private String billing = "";
+        private final Map<String, String> env = new java.util.HashMap<>(Map.of("MOCK_KEY", "upstream-secret"));
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -125,6 +127,18 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /** The {@code billing:} section, as YAML flow (e.g. {@code "{mode: postpaid}"}). */
+        public Builder billing(String flow) {
+            this.billing = "billing: " + flow + "\n";
+            return this;
+        }
+
+        /** An environment variable the server sees (e.g. a webhook secret). */
+        public Builder env(String name, String value) {
+            this.env.put(name, value);
+            return this;
+        }
+
         public Gateway start() {
             return start(MockUpstream.start());
         }
@@ -150,7 +164,7 @@ public final class Gateway implements AutoCloseable {
                     models:
                       - {id: assistant, backends: [%s{backend: mock, model: mock-model}]}
                       - {id: unrouted, backends: []}
-                    %s""".formatted(
+                    %s%s""".formatted(
                             maxBodyBytes,
                             dir,
                             url,
@@ -161,13 +175,14 @@ public final class Gateway implements AutoCloseable {
                             idleTimeoutMs,
                             routing,
                             extraRoutes,
-                            extraModels);
+                            extraModels,
+                            billing);
             try {
                 Files.createDirectories(dir);
                 Path file = dir.resolve("breakeven.yaml");
                 Files.writeString(file, yaml);
                 BreakevenConfig config = new ConfigLoader(Map.of()).load(file, Map.of());
-                return new Gateway(upstream, Breakeven.start(config, clock, Map.of("MOCK_KEY", "upstream-secret")));
+                return new Gateway(upstream, Breakeven.start(config, clock, Map.copyOf(env)));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (RuntimeException e) {
