@@ -125,7 +125,7 @@ final class AdminRoutes implements HttpService {
                     .id();
         }
         var query = new UsageQuery(accountId, UsageView.since(req), UsageView.limit(req));
-        http.send(res, 200, UsageView.list(http.mapper(), journal.usage(query)));
+        http.send(res, 200, UsageView.list(http.mapper(), journal.usage(query), prices));
     }
 
     static String text(JsonNode body, String field, boolean required) {

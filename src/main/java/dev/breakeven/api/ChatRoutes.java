@@ -6,6 +6,7 @@ import dev.breakeven.access.Role;
 import dev.breakeven.assistant.Answer;
 import dev.breakeven.assistant.Assistant;
 import dev.breakeven.assistant.Requester;
+import dev.breakeven.billing.PriceBook;
 import dev.breakeven.inference.ChatRequest;
 import dev.breakeven.inference.ClientGoneException;
 import dev.breakeven.inference.ModelCatalog;
@@ -23,8 +24,10 @@ final class ChatRoutes implements HttpService {
     private final HttpJson http;
     private final Assistant assistant;
     private final ModelCatalog catalog;
+    private final PriceBook prices;
 
-    ChatRoutes(Authenticator auth, HttpJson http, Assistant assistant, ModelCatalog catalog) {
+    ChatRoutes(Authenticator auth, HttpJson http, Assistant assistant, ModelCatalog catalog, PriceBook prices) {
+        this.prices = prices;
         this.auth = auth;
         this.http = http;
         this.assistant = assistant;
@@ -44,6 +47,7 @@ final class ChatRoutes implements HttpService {
             Answer answer = assistant.answer(who, chat);
             res.header("x-request-id", answer.event().id());
             if (answer.event().estimated()) res.header("x-breakeven-usage-estimated", "true");
+            res.header("x-breakeven-cost-micros", Long.toString(UsageView.cost(prices, answer.event())));
             http.send(res, 200, answer.body());
             return;
         }

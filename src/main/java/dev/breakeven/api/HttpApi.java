@@ -55,8 +55,8 @@ public final class HttpApi {
     public void routing(HttpRouting.Builder routing) {
         Authenticator auth = new Authenticator(parts.keys());
         routing.addFilter(this::observe)
-                .register("/v1", new ChatRoutes(auth, http, parts.assistant(), parts.catalog()))
-                .register("/v1/me", new MeRoutes(auth, http, parts.journal(), parts.wallets()))
+                .register("/v1", new ChatRoutes(auth, http, parts.assistant(), parts.catalog(), parts.prices()))
+                .register("/v1/me", new MeRoutes(auth, http, parts.journal(), parts.wallets(), parts.prices()))
                 .register(
                         "/admin/v1",
                         new AdminRoutes(auth, http, parts.keys(), parts.journal(), parts.router(), parts.prices()))

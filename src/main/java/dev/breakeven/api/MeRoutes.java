@@ -3,6 +3,7 @@ package dev.breakeven.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.access.Caller;
 import dev.breakeven.access.Role;
+import dev.breakeven.billing.PriceBook;
 import dev.breakeven.billing.Wallets;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.metering.UsageQuery;
@@ -21,8 +22,10 @@ final class MeRoutes implements HttpService {
     private final HttpJson http;
     private final Journal journal;
     private final Wallets wallets;
+    private final PriceBook prices;
 
-    MeRoutes(Authenticator auth, HttpJson http, Journal journal, Wallets wallets) {
+    MeRoutes(Authenticator auth, HttpJson http, Journal journal, Wallets wallets, PriceBook prices) {
+        this.prices = prices;
         this.auth = auth;
         this.http = http;
         this.journal = journal;
@@ -52,6 +55,6 @@ final class MeRoutes implements HttpService {
     private void usage(ServerRequest req, ServerResponse res) {
         Caller caller = auth.require(req, ANY_ROLE);
         var query = new UsageQuery(caller.account().id(), UsageView.since(req), UsageView.limit(req));
-        http.send(res, 200, UsageView.list(http.mapper(), journal.usage(query)));
+        http.send(res, 200, UsageView.list(http.mapper(), journal.usage(query), prices));
     }
 }

@@ -3,6 +3,8 @@ package dev.breakeven.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.billing.PriceBook;
+import dev.breakeven.billing.UsageCharge;
 import dev.breakeven.metering.UsageEvent;
 import dev.breakeven.metering.UsageJson;
 import io.helidon.webserver.http.ServerRequest;
@@ -48,21 +50,30 @@ final class UsageView {
         throw new ApiProblem(400, "invalid_value", "'limit' must be an integer from 1 to " + MAX_LIMIT + ".", "limit");
     }
 
-    static ObjectNode list(ObjectMapper json, List<UsageEvent> events) {
+    /** What the event is charged: its tokens at the prices in force at its own time (as the rater charges it). */
+    static long cost(PriceBook prices, UsageEvent e) {
+        return UsageCharge.of(e, prices.modelRates(e.model(), e.occurredAt()));
+    }
+
+    static ObjectNode list(ObjectMapper json, List<UsageEvent> events, PriceBook prices) {
         ObjectNode root = json.createObjectNode().put("object", "list");
         ArrayNode data = root.putArray("data");
         long prompt = 0;
         long completion = 0;
+        long costs = 0;
         for (UsageEvent e : events) {
-            data.add(UsageJson.of(json, e));
+            long cost = cost(prices, e);
+            data.add(UsageJson.of(json, e).put("cost_micros", cost));
             prompt += e.promptTokens();
             completion += e.completionTokens();
+            costs += cost;
         }
         root.putObject("totals")
                 .put("requests", events.size())
                 .put("prompt_tokens", prompt)
                 .put("completion_tokens", completion)
-                .put("total_tokens", prompt + completion);
+                .put("total_tokens", prompt + completion)
+                .put("cost_micros", costs);
         return root;
     }
 }

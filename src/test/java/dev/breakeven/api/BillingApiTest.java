@@ -119,6 +119,29 @@ class BillingApiTest {
     }
 
     @Test
+    void answer_saysWhatItCost_andTheWalletIsChargedExactlyThat() {
+        var issued = gw.server.keys().issue("costly", dev.breakeven.access.Role.USER, null);
+        String account = issued.account().id();
+        gw.server.wallets().grant(account, 1_000_000, "start", null, System.currentTimeMillis());
+
+        HttpResponse<String> res = gw.post(
+                "/v1/chat/completions",
+                issued.secret(),
+                Gateway.chat("assistant", false, ",\"max_tokens\":" + MAX_TOKENS));
+
+        JsonNode usage = Gateway.json(res).get("usage");
+        long expected = Money.perMillion(usage.get("prompt_tokens").asLong(), INPUT_PER_MILLION)
+                + Money.perMillion(usage.get("completion_tokens").asLong(), OUTPUT_PER_MILLION);
+        assertThat(expected).isPositive();
+        assertThat(res.headers().firstValue("x-breakeven-cost-micros")).contains(Long.toString(expected));
+        gw.server.rateNow();
+        assertThat(gw.server.wallets().balance(account).available()).isEqualTo(1_000_000 - expected);
+        JsonNode mine = Gateway.json(gw.get("/v1/me/usage", issued.secret()));
+        assertThat(mine.get("data").get(0).get("cost_micros").asLong()).isEqualTo(expected);
+        assertThat(mine.get("totals").get("cost_micros").asLong()).isEqualTo(expected);
+    }
+
+    @Test
     void me_showsTheWallet_andTheAdminApiGrantsIdempotently() {
         HttpResponse<String> first = grant("{\"amount_micros\": 1000000, \"id\": \"goodwill-1\", \"note\": \"sorry\"}");
         HttpResponse<String> again = grant("{\"amount_micros\": 1000000, \"id\": \"goodwill-1\"}");
