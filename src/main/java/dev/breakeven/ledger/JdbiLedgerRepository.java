@@ -15,6 +15,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.StatementCustomizer;
 
 /**
  * The ledger tables through JDBI. A batch runs in one transaction: it reads the transfers it names,
@@ -34,10 +35,12 @@ public final class JdbiLedgerRepository implements LedgerRepository {
 
     private final Jdbi jdbi;
     private final boolean lockRows;
+    private final StatementCustomizer freshPlans;
 
     public JdbiLedgerRepository(Database database) {
         this.jdbi = database.jdbi();
         this.lockRows = database.kind() == Database.Kind.POSTGRESQL;
+        this.freshPlans = database.freshPlans();
     }
 
     @Override
@@ -289,13 +292,14 @@ public final class JdbiLedgerRepository implements LedgerRepository {
         T map(ResultSet rs) throws SQLException;
     }
 
-    private static <T> List<T> selectIn(Handle handle, String sql, Collection<String> ids, RowMapper<T> mapper) {
+    private <T> List<T> selectIn(Handle handle, String sql, Collection<String> ids, RowMapper<T> mapper) {
         List<T> out = new ArrayList<>();
         if (ids.isEmpty()) return out;
         List<String> all = new ArrayList<>(ids);
         for (int i = 0; i < all.size(); i += IN_CHUNK) {
             List<String> chunk = all.subList(i, Math.min(all.size(), i + IN_CHUNK));
             out.addAll(handle.createQuery(sql)
+                    .addCustomizer(freshPlans)
                     .bindList("ids", chunk)
                     .map((rs, ctx) -> mapper.map(rs))
                     .list());

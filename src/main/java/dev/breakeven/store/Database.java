@@ -5,10 +5,15 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.statement.StatementCustomizer;
+import org.postgresql.PGStatement;
 
 /**
  * The system of record: a SQLite file (embedded default) or PostgreSQL, migrated by Flyway on
@@ -125,6 +130,24 @@ public final class Database implements AutoCloseable {
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
+
+    /**
+     * For a query whose table grows from empty and whose plan depends on its size (a lookup of many
+     * ids): plans every execution for its own values. PostgreSQL otherwise switches a statement to a
+     * generic plan after five executions and keeps it; one cached while the table was nearly empty
+     * went on scanning the whole table after it grew (docs/decisions.md). No effect on SQLite.
+     */
+    public StatementCustomizer freshPlans() {
+        if (kind != Kind.POSTGRESQL) return NO_CUSTOMIZER;
+        return new StatementCustomizer() {
+            @Override
+            public void beforeExecution(PreparedStatement stmt, StatementContext ctx) throws SQLException {
+                stmt.unwrap(PGStatement.class).setPrepareThreshold(0);
+            }
+        };
+    }
+
+    private static final StatementCustomizer NO_CUSTOMIZER = new StatementCustomizer() {};
 
     public Kind kind() {
         return kind;
