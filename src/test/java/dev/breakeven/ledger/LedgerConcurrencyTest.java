@@ -30,7 +30,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass
 @EnumSource(TestDatabase.class)
 class LedgerConcurrencyTest {
-    static final int WALLETS = 6;
     static final int THREADS = 8;
     static final int CHAINS_PER_THREAD = 250;
 
@@ -44,8 +43,6 @@ class LedgerConcurrencyTest {
     Database second;
     GroupCommitLedger first;
     GroupCommitLedger other;
-    final LedgerAccount clearing = AccountKind.PAYMENT_CLEARING.account("stripe");
-    final LedgerAccount revenue = AccountKind.REVENUE_COMPUTE.account();
 
     @BeforeEach
     void open() {
@@ -66,15 +63,9 @@ class LedgerConcurrencyTest {
         if (opened != null) opened.close();
     }
 
-    static String wallet(int i) {
-        return "wallet:acc_" + i + ":paid";
-    }
-
     @Test
     void wallets_neverGoNegative_andEveryInvariantHolds_underConcurrentRandomTransfers() throws Exception {
-        first.open(clearing);
-        first.open(revenue);
-        for (int i = 0; i < WALLETS; i++) first.open(AccountKind.USER_WALLET_PAID.account("acc_" + i));
+        RandomChains.openAccounts(first);
         AtomicLong toppedUp = new AtomicLong();
         AtomicLong refusedForFunds = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
@@ -85,12 +76,10 @@ class LedgerConcurrencyTest {
             done.add(pool.submit(() -> {
                 Random random = new Random(42L + thread);
                 for (int n = 0; n < CHAINS_PER_THREAD; n++) {
-                    List<Transfer> chain = randomChain(random, "t" + thread + "-" + n);
+                    List<Transfer> chain = RandomChains.next(random, "t" + thread + "-" + n);
                     List<TransferResult> results = ledger.submit(chain);
                     if (results.stream().allMatch(TransferResult::ok)) {
-                        for (Transfer x : chain)
-                            if (x.debitAccount() != null && x.debitAccount().equals(clearing.id()))
-                                toppedUp.addAndGet(x.amount());
+                        toppedUp.addAndGet(RandomChains.toppedUp(chain));
                     } else if (results.stream().anyMatch(r -> "exceeds_credits".equals(r.code()))) {
                         refusedForFunds.incrementAndGet();
                     } else {
@@ -109,42 +98,18 @@ class LedgerConcurrencyTest {
         assertThat(new LedgerAudit(new JdbiLedgerRepository(opened.db())).check())
                 .isEmpty();
         long wallets = 0;
-        for (int i = 0; i < WALLETS; i++) {
-            Balance b = first.balance(wallet(i)).orElseThrow();
+        for (int i = 0; i < RandomChains.WALLETS; i++) {
+            Balance b = first.balance(RandomChains.wallet(i)).orElseThrow();
             assertThat(b.creditBalance()).isNotNegative();
             assertThat(b.debitsPending()).isZero();
             wallets += b.creditBalance();
         }
-        long earned = first.balance(revenue.id()).orElseThrow().creditBalance();
+        long earned = first.balance(RandomChains.REVENUE).orElseThrow().creditBalance();
         assertThat(wallets + earned).isEqualTo(toppedUp.get());
-        assertThat(first.balance(clearing.id()).orElseThrow().debitBalance()).isEqualTo(toppedUp.get());
+        assertThat(first.balance(RandomChains.CLEARING).orElseThrow().debitBalance())
+                .isEqualTo(toppedUp.get());
         assertThat(refusedForFunds.get())
                 .as("the workload must press on the limits")
                 .isPositive();
-    }
-
-    /** A top-up, a spend, a wallet-to-wallet move, a two-leg chain, or a reservation then its post or void. */
-    private List<Transfer> randomChain(Random random, String id) {
-        String a = wallet(random.nextInt(WALLETS));
-        String b = wallet(random.nextInt(WALLETS));
-        long amount = 1 + random.nextInt(5_000);
-        long at = 1_790_000_000_000L + random.nextInt(1_000_000);
-        return switch (random.nextInt(6)) {
-            case 0 -> List.of(Transfer.posted(id, clearing.id(), a, amount * 3, "topup", null, at));
-            case 1 -> List.of(Transfer.posted(id, a, revenue.id(), amount, "usage", null, at));
-            case 2 ->
-                a.equals(b)
-                        ? List.of(Transfer.posted(id, a, revenue.id(), amount, "usage", null, at))
-                        : List.of(Transfer.posted(id, a, b, amount, "move", null, at));
-            case 3 ->
-                List.of(
-                        Transfer.posted(id + "a", a, revenue.id(), amount, "usage", null, at),
-                        Transfer.posted(id + "b", b, revenue.id(), amount / 2 + 1, "usage", null, at));
-            case 4 ->
-                List.of(
-                        Transfer.pending(id, a, revenue.id(), amount, "reservation", null, at, Long.MAX_VALUE),
-                        Transfer.post(id + "p", id, amount / 2, "usage", null, at));
-            default -> List.of(Transfer.pending(id, a, revenue.id(), amount, "reservation", null, at, at + 1));
-        };
     }
 }
