@@ -8,14 +8,11 @@ import dev.breakeven.assistant.Admission;
 import dev.breakeven.assistant.Assistant;
 import dev.breakeven.assistant.TurnMetrics;
 import dev.breakeven.billing.JdbiPriceRepository;
-import dev.breakeven.billing.Payments;
 import dev.breakeven.billing.Prepayment;
 import dev.breakeven.billing.Price;
 import dev.breakeven.billing.PriceBook;
 import dev.breakeven.billing.PriceException;
 import dev.breakeven.billing.PriceKind;
-import dev.breakeven.billing.Rater;
-import dev.breakeven.billing.StripeWebhook;
 import dev.breakeven.billing.Wallets;
 import dev.breakeven.inference.Backend;
 import dev.breakeven.inference.CircuitBreaker;
@@ -31,7 +28,6 @@ import dev.breakeven.inference.TokenCounter;
 import dev.breakeven.knowledge.KnowledgeBase;
 import dev.breakeven.knowledge.KnowledgeBases;
 import dev.breakeven.knowledge.MiniLmEmbedder;
-import dev.breakeven.ledger.GroupCommitLedger;
 import dev.breakeven.ledger.Violation;
 import dev.breakeven.metering.Durability;
 import dev.breakeven.metering.GroupCommitJournal;
@@ -56,9 +52,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -75,7 +68,6 @@ public final class Breakeven implements AutoCloseable {
     private final KeyRing keys;
     private final PriceBook prices;
     private final Books books;
-    private final ScheduledExecutorService sweeper;
     private final Map<String, Backend> backends;
     private final IdleWatch idleWatch;
     private final KnowledgeBases knowledge;
@@ -121,7 +113,7 @@ public final class Breakeven implements AutoCloseable {
             database.close();
             throw e;
         }
-        this.books = new Books(database, clock, prices, raterSettings(config.billing()));
+        this.books = new Books(database, clock, prices, Books.raterSettings(config.billing()));
         ModelCatalog catalog = catalog(config, backends, clock);
         this.router = router(config, backends, clock);
         this.health = healthProbe(config, backends, router);
@@ -129,7 +121,7 @@ public final class Breakeven implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         Gauge.builder("breakeven.journal.pending", journal, Journal::pending).register(meters);
-        registerBillingGauges(meters, books);
+        books.registerGauges(meters);
         for (String id : backends.keySet()) {
             CircuitBreaker breaker = router.breaker(id);
             Gauge.builder("breakeven.backend.state", () -> breaker.state().gauge())
@@ -139,7 +131,7 @@ public final class Breakeven implements AutoCloseable {
         }
         Durability durability =
                 Durability.valueOf(config.metering().durability().toUpperCase());
-        Prepayment prepayment = prepayment(config.billing(), books);
+        Prepayment prepayment = books.prepayment(config.billing());
         Admission admission = turn -> prepayment.reserve(
                 turn.turnId(),
                 turn.who().accountId(),
@@ -161,7 +153,7 @@ public final class Breakeven implements AutoCloseable {
                 keys,
                 prices,
                 books.wallets,
-                payments(config.billing(), env, books, keys, clock),
+                books.payments(config.billing(), env, ref -> keys.account(ref).map(a -> a.id())),
                 clock,
                 assistant,
                 catalog,
@@ -180,8 +172,6 @@ public final class Breakeven implements AutoCloseable {
                 .shutdownHook(false)
                 .routing(api::routing)
                 .build();
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("reservation-sweeper").daemon(true).factory());
     }
 
     /**
@@ -195,80 +185,12 @@ public final class Breakeven implements AutoCloseable {
         try {
             b.server.start();
             b.health.start();
-            b.startBilling(clock);
+            b.books.start(b.config.billing().raterIntervalMs() > 0);
         } catch (RuntimeException e) {
             b.close();
             throw e;
         }
         return b;
-    }
-
-    private void startBilling(Clock clock) {
-        if (config.billing().raterIntervalMs() > 0) books.rater.start();
-        sweeper.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        books.ledger.expirePending(clock.millis());
-                    } catch (RuntimeException e) {
-                        LOG.warning("releasing timed-out reservations failed, will retry: " + e.getMessage());
-                    }
-                },
-                1,
-                1,
-                TimeUnit.SECONDS);
-    }
-
-    private static Rater.Settings raterSettings(BreakevenConfig.Billing billing) {
-        Rater.Settings defaults = Rater.Settings.defaults();
-        return new Rater.Settings(
-                defaults.batchSize(), Duration.ofMillis(Math.max(1, billing.raterIntervalMs())), defaults.gapGrace());
-    }
-
-    private static Prepayment prepayment(BreakevenConfig.Billing billing, Books books) {
-        return new Prepayment(
-                Prepayment.Mode.parse(billing.mode()),
-                books.prices,
-                books.wallets,
-                billing.reserveOutputTokens(),
-                Duration.ofMillis(billing.reservationTimeoutMs()));
-    }
-
-    /** The payment webhook, or null (answering 404) when its secret variable is unset. */
-    private static Payments payments(
-            BreakevenConfig.Billing billing, Map<String, String> env, Books books, KeyRing keys, Clock clock) {
-        String secrets = env.get(billing.stripe().webhookSecretEnv());
-        if (secrets == null || secrets.isBlank()) return null;
-        List<String> list = List.of(secrets.split(",")).stream()
-                .map(String::strip)
-                .filter(x -> !x.isEmpty())
-                .toList();
-        StripeWebhook webhook =
-                new StripeWebhook(list, Duration.ofSeconds(billing.stripe().toleranceSeconds()), clock);
-        return new Payments(webhook, books.wallets, ref -> keys.account(ref).map(a -> a.id()));
-    }
-
-    private static void registerBillingGauges(PrometheusMeterRegistry meters, Books books) {
-        Gauge.builder("breakeven.rater.lag.events", books.rater, r -> safely(r::lagEvents))
-                .description("Journal events not yet rated")
-                .register(meters);
-        Gauge.builder("breakeven.rater.lag.seconds", books.rater, r -> safely(r::lagMillis) / 1000.0)
-                .description("Age of the oldest journal event not yet rated")
-                .register(meters);
-        Gauge.builder("breakeven.rater.rated", books.rater, Rater::rated)
-                .description("Usage events rated by this node since it started")
-                .register(meters);
-        Gauge.builder("breakeven.ledger.waiting", books.ledger, GroupCommitLedger::waiting)
-                .description("Transfer chains waiting for the ledger writer")
-                .register(meters);
-    }
-
-    /** A gauge must not fail a scrape: NaN when the database cannot be read. */
-    private static double safely(java.util.function.LongSupplier value) {
-        try {
-            return value.getAsLong();
-        } catch (RuntimeException e) {
-            return Double.NaN;
-        }
     }
 
     /** The price book on this database, its in-memory copy kept at most {@code server.price_cache_ms} old. */
@@ -480,7 +402,6 @@ public final class Breakeven implements AutoCloseable {
     public void close() {
         if (server.isRunning()) server.stop();
         health.close();
-        sweeper.shutdownNow();
         journal.close();
         books.close();
         backends.values().forEach(Backend::close);
