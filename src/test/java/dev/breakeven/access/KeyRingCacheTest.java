@@ -3,7 +3,7 @@ package dev.breakeven.access;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakeven.store.Ids;
-import dev.breakeven.testing.AccessTestClock;
+import dev.breakeven.testing.TestClock;
 import dev.breakeven.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,14 +18,14 @@ class KeyRingCacheTest {
     Path dir;
 
     TestDatabase.Opened db;
-    AccessTestClock clock;
+    TestClock clock;
     KeyRing cached;
     KeyRing otherProcess;
 
     @BeforeEach
     void open() {
         db = TestDatabase.SQLITE.open(dir);
-        clock = new AccessTestClock(java.time.Instant.parse("2026-11-28T00:00:00Z"));
+        clock = new TestClock(java.time.Instant.parse("2026-11-28T00:00:00Z"));
         cached = new KeyRing(new JdbiAccessRepository(db.db().jdbi()), new Ids(clock), clock, Duration.ofSeconds(2));
         otherProcess = new KeyRing(new JdbiAccessRepository(db.db().jdbi()), new Ids(clock), clock);
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.breakeven.store.Ids;
-import dev.breakeven.testing.AccessTestClock;
+import dev.breakeven.testing.TestClock;
 import dev.breakeven.testing.TestDatabase;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -41,7 +41,7 @@ class KeyRingTest {
     Path tempDir;
 
     private TestDatabase.Opened opened;
-    private AccessTestClock clock;
+    private TestClock clock;
     private KeyRing ring;
 
     KeyRingTest(TestDatabase engine) {
@@ -51,7 +51,7 @@ class KeyRingTest {
     @BeforeEach
     void open() {
         opened = engine.open(tempDir);
-        clock = new AccessTestClock(START);
+        clock = new TestClock(START);
         ring = new KeyRing(new JdbiAccessRepository(opened.db().jdbi()), new Ids(clock), clock);
     }
 

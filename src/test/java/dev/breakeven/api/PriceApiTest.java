@@ -3,8 +3,8 @@ package dev.breakeven.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.breakeven.testing.AccessTestClock;
 import dev.breakeven.testing.Gateway;
+import dev.breakeven.testing.TestClock;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -33,7 +33,7 @@ class PriceApiTest {
 
     @BeforeAll
     void start() {
-        gw = Gateway.in(dir).clock(new AccessTestClock(NOW)).start();
+        gw = Gateway.in(dir).clock(new TestClock(NOW)).start();
     }
 
     @AfterAll

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.breakeven.metering.UsageEvent;
 import dev.breakeven.metering.UsageQuery;
-import dev.breakeven.testing.AccessTestClock;
 import dev.breakeven.testing.Gateway;
 import dev.breakeven.testing.MockError;
 import dev.breakeven.testing.MockUpstream;
+import dev.breakeven.testing.TestClock;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +29,7 @@ class RoutingTest {
     @TempDir
     Path dir;
 
-    AccessTestClock clock = new AccessTestClock(Instant.parse("2030-01-01T00:00:00Z"));
+    TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
     MockUpstream primary;
     Gateway gw;
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakeven.billing.ModelRates;
 import dev.breakeven.billing.PriceKind;
-import dev.breakeven.testing.AccessTestClock;
+import dev.breakeven.testing.TestClock;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +34,7 @@ class DemoPricesTest {
                   - {model: assistant, input_per_million_micros: 100000}
                 """.formatted(dir.resolve("data")));
         BreakevenConfig config = new ConfigLoader(Map.of()).load(file, Map.of());
-        AccessTestClock clock = new AccessTestClock(Instant.parse("2026-06-15T12:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-06-15T12:00:00Z"));
 
         try (Breakeven running = Breakeven.start(config, clock, Map.of())) {
             running.prices().set(PriceKind.MODEL_OUTPUT, "local", 1, 0, "set by an operator");

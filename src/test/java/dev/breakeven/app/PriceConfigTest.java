@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.breakeven.billing.ModelRates;
 import dev.breakeven.billing.Price;
-import dev.breakeven.testing.AccessTestClock;
+import dev.breakeven.testing.TestClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +35,7 @@ class PriceConfigTest {
     @TempDir
     Path dir;
 
-    AccessTestClock clock = new AccessTestClock(Instant.parse("2026-06-15T12:00:00Z"));
+    TestClock clock = new TestClock(Instant.parse("2026-06-15T12:00:00Z"));
 
     @Test
     void byDefault_noPriceIsConfigured_andTheCopyIsReloadedEverySecond() {

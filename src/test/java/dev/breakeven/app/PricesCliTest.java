@@ -3,8 +3,8 @@ package dev.breakeven.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.breakeven.testing.AccessTestClock;
 import dev.breakeven.testing.Gateway;
+import dev.breakeven.testing.TestClock;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -221,7 +221,7 @@ class PricesCliTest {
 
     @Test
     void aPriceSetByTheCli_appliesOnARunningServer_onceItsCopyIsOlderThanPriceCacheMs() {
-        AccessTestClock clock = new AccessTestClock(Instant.parse("2026-06-15T12:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-06-15T12:00:00Z"));
         try (Gateway gw = Gateway.in(dir).clock(clock).start()) {
             String config = dir.resolve("breakeven.yaml").toString();
             assertThat(inputPrice(gw)).as("nothing priced yet").isNull();

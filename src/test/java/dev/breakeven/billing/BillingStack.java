@@ -7,38 +7,20 @@ import dev.breakeven.ledger.Violation;
 import dev.breakeven.metering.JdbiJournalRepository;
 import dev.breakeven.metering.UsageEvent;
 import dev.breakeven.store.Ids;
+import dev.breakeven.testing.TestClock;
 import dev.breakeven.testing.TestDatabase;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** The real billing parts over one test database, with a clock the test moves. */
 final class BillingStack implements AutoCloseable {
     static final long T0 = 1_790_000_000_000L;
 
     final TestDatabase.Opened opened;
-    final AtomicLong now = new AtomicLong(T0);
-    final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneId.of("UTC");
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-        }
-    };
+    final TestClock clock = new TestClock(Instant.ofEpochMilli(T0));
     final JdbiJournalRepository journal;
     final JdbiLedgerRepository ledgerRepository;
     final GroupCommitLedger ledger;
@@ -79,7 +61,7 @@ final class BillingStack implements AutoCloseable {
     }
 
     void append(UsageEvent... events) {
-        journal.insertBatch(List.of(events), now.get());
+        journal.insertBatch(List.of(events), clock.millis());
     }
 
     /** Every violation of the ledger's and billing's invariants. */

@@ -43,7 +43,7 @@ class InvoicingTest {
     @BeforeEach
     void open() {
         s = new BillingStack(engine, dir);
-        s.now.set(OCT_START);
+        s.clock.set(OCT_START);
         s.price("assistant", 1_000_000, 2_000_000, 0);
         s.price("large", 5_000_000, 15_000_000, 0);
         repository = new JdbiInvoiceRepository(s.opened.db());
@@ -82,9 +82,9 @@ class InvoicingTest {
     @Test
     void invoiceTotals_equalTheLedger() {
         october();
-        s.now.set(NOV_START + 3_600_000);
+        s.clock.set(NOV_START + 3_600_000);
 
-        List<IssuedInvoice> issued = invoicing.run(OCT, id -> "name of " + id, s.now.get());
+        List<IssuedInvoice> issued = invoicing.run(OCT, id -> "name of " + id, s.clock.millis());
 
         assertThat(issued).extracting(IssuedInvoice::accountId).containsExactly("acc_a", "acc_b");
         IssuedInvoice a = issued.get(0);
@@ -104,13 +104,13 @@ class InvoicingTest {
     @Test
     void runningAPeriodTwice_changesNothing_andNumbersHaveNoGaps() {
         october();
-        s.now.set(NOV_START + 1_000);
-        List<IssuedInvoice> first = invoicing.run(OCT, id -> id, s.now.get());
-        s.now.set(NOV_START + 90_000_000);
+        s.clock.set(NOV_START + 1_000);
+        List<IssuedInvoice> first = invoicing.run(OCT, id -> id, s.clock.millis());
+        s.clock.set(NOV_START + 90_000_000);
         s.append(usage("a-late", "acc_a", "assistant", 1_000, 0, OCT_START + 50, Outcome.COMPLETED));
         s.rater.drain();
 
-        List<IssuedInvoice> second = invoicing.run(OCT, id -> id, s.now.get());
+        List<IssuedInvoice> second = invoicing.run(OCT, id -> id, s.clock.millis());
 
         assertThat(first).extracting(IssuedInvoice::number).containsExactly("INV-2026-000001", "INV-2026-000002");
         assertThat(second)
@@ -127,14 +127,14 @@ class InvoicingTest {
     @Test
     void lateEvent_ofAnInvoicedMonth_isChargedOnTheNextInvoice() {
         october();
-        s.now.set(NOV_START + 1_000);
-        invoicing.run(OCT, id -> id, s.now.get());
-        s.now.set(NOV_START + 5_000_000);
+        s.clock.set(NOV_START + 1_000);
+        invoicing.run(OCT, id -> id, s.clock.millis());
+        s.clock.set(NOV_START + 5_000_000);
         s.append(usage("a-late", "acc_a", "assistant", 1_000, 0, OCT_START + 50, Outcome.COMPLETED)); // 1,000, owed
         s.rater.drain();
-        s.now.set(Invoicing.endOf(OCT.plusMonths(1)) + 1_000);
+        s.clock.set(Invoicing.endOf(OCT.plusMonths(1)) + 1_000);
 
-        List<IssuedInvoice> november = invoicing.run(OCT.plusMonths(1), id -> id, s.now.get());
+        List<IssuedInvoice> november = invoicing.run(OCT.plusMonths(1), id -> id, s.clock.millis());
 
         assertThat(november).hasSize(1);
         assertThat(november.get(0).number()).isEqualTo("INV-2026-000003");
@@ -158,9 +158,9 @@ class InvoicingTest {
                 "correction",
                 "usage:b1:r",
                 OCT_START + 100)));
-        s.now.set(NOV_START + 3_600_000);
+        s.clock.set(NOV_START + 3_600_000);
 
-        IssuedInvoice b = invoicing.run(OCT, id -> id, s.now.get()).get(1);
+        IssuedInvoice b = invoicing.run(OCT, id -> id, s.clock.millis()).get(1);
 
         assertThat(b.subtotal()).isZero();
         assertThat(b.totalDue()).isZero().isEqualTo(s.wallets.balance("acc_b").owed());
@@ -169,12 +169,12 @@ class InvoicingTest {
     @Test
     void aPeriodNotOver_cannotBeIssued_butCanBeDrafted() {
         october();
-        s.now.set(NOV_START - 1);
+        s.clock.set(NOV_START - 1);
 
-        assertThatThrownBy(() -> invoicing.run(OCT, id -> id, s.now.get()))
+        assertThatThrownBy(() -> invoicing.run(OCT, id -> id, s.clock.millis()))
                 .isInstanceOfSatisfying(
                         BillingException.class, e -> assertThat(e.code()).isEqualTo("period_not_over"));
-        Invoice draft = invoicing.draft("acc_a", "A", OCT, s.now.get()).orElseThrow();
+        Invoice draft = invoicing.draft("acc_a", "A", OCT, s.clock.millis()).orElseThrow();
         assertThat(draft.number()).startsWith("DRAFT-");
         assertThat(draft.totalDueMicros()).isEqualTo(1_000);
         assertThat(repository.ofPeriod(OCT.toString())).isEmpty();

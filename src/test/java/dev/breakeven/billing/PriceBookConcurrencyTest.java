@@ -4,7 +4,7 @@ import static dev.breakeven.billing.PriceKind.MODEL_INPUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakeven.store.Ids;
-import dev.breakeven.testing.AccessTestClock;
+import dev.breakeven.testing.TestClock;
 import dev.breakeven.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,13 +39,13 @@ class PriceBookConcurrencyTest {
     Path dir;
 
     TestDatabase.Opened opened;
-    AccessTestClock clock;
+    TestClock clock;
     ExecutorService pool;
 
     @BeforeEach
     void open() {
         opened = engine.open(dir);
-        clock = new AccessTestClock(NOW);
+        clock = new TestClock(NOW);
         pool = Executors.newFixedThreadPool(6);
     }
 

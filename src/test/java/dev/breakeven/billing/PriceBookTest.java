@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.breakeven.store.Ids;
-import dev.breakeven.testing.AccessTestClock;
+import dev.breakeven.testing.TestClock;
 import dev.breakeven.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,13 +38,13 @@ class PriceBookTest {
     Path dir;
 
     TestDatabase.Opened opened;
-    AccessTestClock clock;
+    TestClock clock;
     PriceBook book;
 
     @BeforeEach
     void open() {
         opened = engine.open(dir);
-        clock = new AccessTestClock(NOW);
+        clock = new TestClock(NOW);
         book = newBook(Duration.ofSeconds(1));
     }
 

@@ -132,7 +132,7 @@ class RaterTest {
     void expiredReservation_isReleased_andTheEventIsChargedFromTheWallet() {
         s.wallets.topUp("acc_a", 3_000, "stripe", "evt_1", T0);
         s.wallets.reserve("e1", "acc_a", 2_000, T0, T0 + 1_000);
-        s.now.set(T0 + 5_000);
+        s.clock.set(T0 + 5_000);
         s.append(usage("e1", "acc_a", "assistant", 1_000, 0, T0, Outcome.COMPLETED)); // 1000 micros
 
         s.rater.drain();

@@ -3,8 +3,8 @@ package dev.breakeven.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.breakeven.testing.AccessTestClock;
 import dev.breakeven.testing.StripeSigner;
+import dev.breakeven.testing.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +25,7 @@ class StripeWebhookTest {
             "{\"id\":\"evt_1\",\"type\":\"customer.created\",\"created\":1699999990,\"livemode\":false}";
     static final byte[] BYTES = BODY.getBytes(StandardCharsets.UTF_8);
 
-    final AccessTestClock clock = new AccessTestClock(Instant.ofEpochSecond(NOW));
+    final TestClock clock = new TestClock(Instant.ofEpochSecond(NOW));
     final StripeWebhook webhook = new StripeWebhook(List.of(SECRET), clock);
 
     @Test

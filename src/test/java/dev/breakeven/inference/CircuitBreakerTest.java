@@ -9,7 +9,7 @@ import static dev.breakeven.inference.CircuitBreaker.State.OPEN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.breakeven.testing.AccessTestClock;
+import dev.breakeven.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,12 +25,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CircuitBreakerTest {
     static final Duration COOL_DOWN = Duration.ofSeconds(30);
 
-    AccessTestClock clock;
+    TestClock clock;
     CircuitBreaker breaker;
 
     @BeforeEach
     void setUp() {
-        clock = new AccessTestClock(Instant.parse("2030-01-01T00:00:00Z"));
+        clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
         breaker = new CircuitBreaker("gpu", CircuitBreaker.Settings.of(3, COOL_DOWN), clock);
     }
 

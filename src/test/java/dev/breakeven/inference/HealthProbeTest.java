@@ -3,9 +3,9 @@ package dev.breakeven.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.breakeven.testing.AccessTestClock;
 import dev.breakeven.testing.MockError;
 import dev.breakeven.testing.MockUpstream;
+import dev.breakeven.testing.TestClock;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
@@ -26,13 +26,13 @@ class HealthProbeTest {
 
     MockUpstream mock;
     IdleWatch idle;
-    AccessTestClock clock;
+    TestClock clock;
 
     @BeforeEach
     void start() {
         mock = MockUpstream.start();
         idle = new IdleWatch();
-        clock = new AccessTestClock(Instant.parse("2030-01-01T00:00:00Z"));
+        clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
     }
 
     @AfterEach

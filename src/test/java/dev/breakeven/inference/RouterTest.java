@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.breakeven.testing.AccessTestClock;
 import dev.breakeven.testing.MockError;
 import dev.breakeven.testing.MockUpstream;
+import dev.breakeven.testing.TestClock;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +32,7 @@ class RouterTest {
     IdleWatch idle;
     OpenAiBackend primary;
     OpenAiBackend secondary;
-    AccessTestClock clock;
+    TestClock clock;
     Router router;
     ModelCatalog.Model model;
 
@@ -58,7 +58,7 @@ class RouterTest {
     void freshRouter() {
         primaryMock.reset();
         secondaryMock.reset();
-        clock = new AccessTestClock(Instant.parse("2030-01-01T00:00:00Z"));
+        clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
         CircuitBreaker.Settings breaker = CircuitBreaker.Settings.of(THRESHOLD, COOL_DOWN);
         router = new Router(
                 List.of(new Router.Member(primary, "openai", breaker), new Router.Member(secondary, "openai", breaker)),

@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.breakeven.ledger.TransferResult.Status;
+import dev.breakeven.testing.TestClock;
 import dev.breakeven.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +34,7 @@ class LedgerTest {
     TestDatabase.Opened opened;
     JdbiLedgerRepository repository;
     GroupCommitLedger ledger;
-    final AtomicLong now = new AtomicLong(T0);
+    final TestClock now = new TestClock(Instant.ofEpochMilli(T0));
 
     final LedgerAccount clearing = AccountKind.PAYMENT_CLEARING.account("stripe");
     final LedgerAccount wallet = AccountKind.USER_WALLET_PAID.account("acc_alice");
@@ -45,24 +44,8 @@ class LedgerTest {
     void open() {
         opened = engine.open(dir);
         repository = new JdbiLedgerRepository(opened.db());
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneId.of("UTC");
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(now.get());
-            }
-        };
-        ledger = new GroupCommitLedger(
-                repository, clock, new GroupCommitLedger.Settings(2048, 100_000, 3, Duration.ZERO));
+        ledger =
+                new GroupCommitLedger(repository, now, new GroupCommitLedger.Settings(2048, 100_000, 3, Duration.ZERO));
         ledger.open(clearing);
         ledger.open(wallet);
         ledger.open(revenue);
@@ -233,8 +216,8 @@ class LedgerTest {
                 .isEqualTo("pending_expired");
         assertThat(available()).isEqualTo(600);
 
-        assertThat(ledger.expirePending(now.get())).isEqualTo(1);
-        assertThat(ledger.expirePending(now.get())).isZero();
+        assertThat(ledger.expirePending(now.millis())).isEqualTo(1);
+        assertThat(ledger.expirePending(now.millis())).isZero();
         assertThat(available()).isEqualTo(1_000);
         assertThat(ledger.transfer("expire:r1").orElseThrow().transfer().phase())
                 .isEqualTo(Transfer.Phase.VOID);

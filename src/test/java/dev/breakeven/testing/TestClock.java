@@ -8,15 +8,20 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock that stands still until a test moves it; safe to read from many threads. */
-public final class AccessTestClock extends Clock {
+public final class TestClock extends Clock {
     private final AtomicLong millis;
 
-    public AccessTestClock(Instant start) {
+    public TestClock(Instant start) {
         this.millis = new AtomicLong(start.toEpochMilli());
     }
 
     public void advance(Duration by) {
         millis.addAndGet(by.toMillis());
+    }
+
+    /** Moves the clock to {@code epochMillis}, forward or back. */
+    public void set(long epochMillis) {
+        millis.set(epochMillis);
     }
 
     @Override
@@ -36,6 +41,6 @@ public final class AccessTestClock extends Clock {
 
     @Override
     public Clock withZone(ZoneId zone) {
-        throw new UnsupportedOperationException("AccessTestClock is always UTC");
+        throw new UnsupportedOperationException("TestClock is always UTC");
     }
 }
