@@ -259,6 +259,9 @@ final class LedgerCommand implements Runnable {
             }
             if (id.startsWith("reverse:"))
                 throw new IllegalArgumentException("transfer " + id + " is itself a reversal");
+            // a reversal occurs when it is made, so one made before has other content: look for it first
+            if (ledger.transfer("reverse:" + id).isPresent())
+                return "Transfer " + id + " was already reversed; nothing changed.";
             Transfer reversal = Transfer.posted(
                     "reverse:" + id, t.creditAccount(), t.debitAccount(), t.amount(), "correction", id, now);
             TransferResult r = ledger.submit(List.of(reversal)).get(0);

@@ -41,7 +41,8 @@ final class UsageLegs {
     /**
      * @param known stored transfers among {@link #idsFor}
      * @param available the wallet's available credits by ledger account id; decreased by what the
-     *     chain takes, so that the next event of the batch sees what is left
+     *     chain takes and increased by what its reservations release, so that the next event of the
+     *     batch sees what is left
      * @return the chain, empty when there is nothing to post or release
      */
     static List<Transfer> chain(
@@ -62,6 +63,8 @@ final class UsageLegs {
             String id = id(e.id(), legs[i][0]);
             chain.add(
                     take > 0 ? Transfer.post(id, rsv, take, CODE, ref, at) : Transfer.voiding(id, rsv, CODE, ref, at));
+            // what the reservation does not post goes back to the wallet, for the next event of the batch
+            available.merge(legs[i][1], pending.transfer().amount() - take, Long::sum);
             left -= take;
         }
         for (int i = 0; i < 2 && left > 0; i++) {

@@ -5,9 +5,11 @@ import static dev.breakeven.billing.BillingStack.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakeven.ledger.AccountKind;
+import dev.breakeven.metering.UsageEvent;
 import dev.breakeven.metering.UsageEvent.Outcome;
 import dev.breakeven.testing.TestDatabase;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,6 +128,56 @@ class RaterTest {
         assertThat(w.owed()).isEqualTo(1_000);
         assertThat(revenue()).isEqualTo(4_000);
         assertThat(s.audit()).isEmpty();
+    }
+
+    @Test
+    void creditsAReservationReleases_payTheNextEventOfTheSameBatch() {
+        s.wallets.topUp("acc_a", 10_000, "stripe", "evt_1", T0);
+        s.wallets.reserve("e1", "acc_a", 8_000, T0, T0 + 60_000); // 2,000 left available
+        s.append(
+                usage("e1", "acc_a", "assistant", 1_000, 500, T0, Outcome.COMPLETED), // 2,000: releases 6,000
+                usage("e2", "acc_a", "assistant", 5_000, 0, T0 + 1, Outcome.COMPLETED)); // 5,000, not reserved
+
+        s.rater.drain(); // one pass: both events are in one batch
+
+        WalletBalance w = s.wallets.balance("acc_a");
+        assertThat(w.owed()).as("the wallet could cover it: nothing is owed").isZero();
+        assertThat(w.paid()).isEqualTo(3_000);
+        assertThat(s.audit()).isEmpty();
+    }
+
+    @Test
+    void whoPays_doesNotDependOnHowTheJournalIsBatched() {
+        s.wallets.grant("acc_a", 1_500, "g1", null, T0);
+        s.wallets.topUp("acc_a", 4_000, "stripe", "evt_1", T0);
+        s.wallets.reserve("e1", "acc_a", 3_000, T0, T0 + 60_000); // granted 1,500 + paid 1,500
+        s.wallets.reserve("e3", "acc_a", 1_000, T0, T0 + 60_000); // paid
+        s.append(
+                usage("e1", "acc_a", "assistant", 500, 0, T0, Outcome.COMPLETED), // 500 of 3,000 reserved
+                usage("e2", "acc_a", "assistant", 2_500, 0, T0 + 1, Outcome.COMPLETED), // not reserved
+                usage("e3", "acc_a", "assistant", 999, 999, T0 + 2, Outcome.FAILED), // voided
+                usage("e4", "acc_a", "assistant", 2_000, 0, T0 + 3, Outcome.COMPLETED)); // not reserved
+        s.rater.drain();
+        WalletBalance oneBatch = s.wallets.balance("acc_a");
+
+        try (BillingStack t = new BillingStack(engine, dir.resolve("one-by-one"))) {
+            t.price("assistant", 1_000_000, 2_000_000, 0);
+            t.wallets.grant("acc_a", 1_500, "g1", null, T0);
+            t.wallets.topUp("acc_a", 4_000, "stripe", "evt_1", T0);
+            t.wallets.reserve("e1", "acc_a", 3_000, T0, T0 + 60_000);
+            t.wallets.reserve("e3", "acc_a", 1_000, T0, T0 + 60_000);
+            for (UsageEvent e : List.of(
+                    usage("e1", "acc_a", "assistant", 500, 0, T0, Outcome.COMPLETED),
+                    usage("e2", "acc_a", "assistant", 2_500, 0, T0 + 1, Outcome.COMPLETED),
+                    usage("e3", "acc_a", "assistant", 999, 999, T0 + 2, Outcome.FAILED),
+                    usage("e4", "acc_a", "assistant", 2_000, 0, T0 + 3, Outcome.COMPLETED))) {
+                t.append(e);
+                t.rater.drain(); // one event per pass
+            }
+            assertThat(oneBatch).isEqualTo(t.wallets.balance("acc_a"));
+        }
+        assertThat(oneBatch.owed()).isZero(); // 5,000 charged, 5,500 in the wallet
+        assertThat(oneBatch.available()).isEqualTo(500);
     }
 
     @Test
