@@ -4,16 +4,13 @@ import dev.breakeven.access.Account;
 import dev.breakeven.billing.BillingException;
 import dev.breakeven.billing.Invoice;
 import dev.breakeven.billing.InvoiceFormat;
-import dev.breakeven.billing.Invoicing;
 import dev.breakeven.billing.IssuedInvoice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -119,13 +116,6 @@ final class InvoicesCommand implements Runnable {
                 issued = MoneyCommands.withBooks(options, (books, keys) -> {
                     books.ledger.expirePending(books.clock.millis());
                     books.rater.drain(); // everything journaled is charged before the month is closed
-                    long end = month.plusMonths(1)
-                            .atDay(1)
-                            .atStartOfDay(ZoneOffset.UTC)
-                            .toInstant()
-                            .toEpochMilli();
-                    if (books.rater.rated() > 0 && books.clock.millis() >= end)
-                        awaitCutoff(books.rater.rated(), books.clock);
                     UnaryOperator<String> name = id -> names.computeIfAbsent(
                             id, k -> keys.account(k).map(Account::name).orElse(k));
                     return books.invoicing().run(month, name, books.clock.millis());
@@ -152,25 +142,6 @@ final class InvoicesCommand implements Runnable {
             }
             table.print(System.out);
             System.out.println(issued.size() + " invoice(s) for " + month + " in " + dir);
-        }
-    }
-
-    /**
-     * Waits until what was rated just now is older than an invoice's cutoff ({@link
-     * Invoicing#CUTOFF_MARGIN_MILLIS} before it is issued), so that it is on this month's invoices
-     * rather than left to the next as recorded late.
-     */
-    static void awaitCutoff(long rated, Clock clock) {
-        long until = clock.millis() + Invoicing.CUTOFF_MARGIN_MILLIS + 1;
-        System.err.println("Rated " + rated + " usage event(s) just now; waiting "
-                + Invoicing.CUTOFF_MARGIN_MILLIS / 1000 + " s so that they are on the invoices.");
-        for (long left; (left = until - clock.millis()) > 0; ) {
-            try {
-                Thread.sleep(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting to issue the invoices", e);
-            }
         }
     }
 

@@ -29,7 +29,7 @@ import java.util.function.UnaryOperator;
  */
 public final class Invoicing {
     /** Transfers recorded this close to the cutoff may still be committing: they wait for the next invoice. */
-    public static final long CUTOFF_MARGIN_MILLIS = 60_000;
+    static final long CUTOFF_MARGIN_MILLIS = 60_000;
 
     private final Ledger ledger;
     private final InvoiceRepository invoices;
