@@ -32,21 +32,31 @@ final class InvoiceLines {
         boolean oneRate = true;
     }
 
+    /**
+     * Whether the transfer belongs on the account's invoices: a posted usage charge to one of its
+     * wallets or its receivable, or a correction that credits one of them.
+     */
+    static boolean billable(String account, Transfer t) {
+        if (t.phase() != Transfer.Phase.POSTED && t.phase() != Transfer.Phase.POST) return false;
+        if (UsageLegs.CODE.equals(t.code())) return owns(account, t.debitAccount());
+        return "correction".equals(t.code()) && owns(account, t.creditAccount());
+    }
+
     List<InvoiceLine> of(String account, long periodStart, List<StoredTransfer> billed) {
         Map<String, Long> charged = new HashMap<>(); // event id -> amount
         long grantedUsed = 0, paidUsed = 0;
         List<InvoiceLine> corrections = new ArrayList<>();
         for (StoredTransfer st : billed) {
             Transfer t = st.transfer();
-            if (!Invoicing.posted(t)) continue;
-            if (UsageLegs.CODE.equals(t.code()) && owns(account, t.debitAccount())) {
+            if (!billable(account, t)) continue;
+            if (UsageLegs.CODE.equals(t.code())) {
                 charged.merge(t.reference(), t.amount(), Long::sum);
                 switch (kindOf(account, t.debitAccount())) {
                     case USER_WALLET_GRANTED -> grantedUsed += t.amount();
                     case USER_WALLET_PAID -> paidUsed += t.amount();
                     default -> {}
                 }
-            } else if ("correction".equals(t.code()) && owns(account, t.creditAccount())) {
+            } else {
                 corrections.add(InvoiceLine.adjustment("Correction of " + t.reference(), -t.amount()));
                 switch (kindOf(account, t.creditAccount())) {
                     case USER_WALLET_GRANTED -> grantedUsed -= t.amount();

@@ -4,7 +4,6 @@ import dev.breakeven.ledger.AccountKind;
 import dev.breakeven.ledger.Balance;
 import dev.breakeven.ledger.Ledger;
 import dev.breakeven.ledger.StoredTransfer;
-import dev.breakeven.ledger.Transfer;
 import dev.breakeven.ledger.TransferQuery;
 import dev.breakeven.metering.JournalReader;
 import java.time.Instant;
@@ -15,22 +14,21 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
  * Makes invoices from the ledger, so their totals are the ledger's. An account's invoice for a
- * month holds its transfers that occurred before the month's end and were recorded before the
- * invoice's cutoff, less those already in one of its earlier invoices: a late event of a month
- * already invoiced is charged on the next invoice, never lost and never twice.
+ * month bills its transfers that occurred before the month's end and that no earlier invoice
+ * billed; it records which transfers those are, in the same transaction that numbers it. A late
+ * event of a month already invoiced is charged on the account's next invoice, never lost and
+ * never twice.
  *
  * <p>Lines: usage by model (posted usage charges, with the journal's token counts), corrections
  * (reversals that credit the account), then the granted and prepaid credits applied. The total due
  * is what the account owes on its receivable for those transfers.
  */
 public final class Invoicing {
-    /** Transfers recorded this close to the cutoff may still be committing: they wait for the next invoice. */
-    static final long CUTOFF_MARGIN_MILLIS = 60_000;
-
     private final Ledger ledger;
     private final InvoiceRepository invoices;
     private final InvoiceLines lines;
@@ -58,19 +56,25 @@ public final class Invoicing {
                             + "): preview it as a draft");
         }
         List<IssuedInvoice> out = new ArrayList<>();
+        int year = Instant.ofEpochMilli(now).atZone(ZoneOffset.UTC).getYear();
         for (String account : accounts()) {
             Optional<IssuedInvoice> issued = invoices.find(account, period.toString());
             if (issued.isPresent()) {
                 out.add(issued.get());
                 continue;
             }
-            long cutoff = now - CUTOFF_MARGIN_MILLIS;
-            Invoice probe = build("DRAFT", account, names.apply(account), period, now, cutoff);
-            if (probe.lines().isEmpty()) continue;
-            int year = Instant.ofEpochMilli(now).atZone(ZoneOffset.UTC).getYear();
+            if (unbilled(account, end).isEmpty()) continue;
             out.add(invoices.issue(account, period.toString(), year, seq -> {
-                Invoice invoice = build(number(year, seq), account, names.apply(account), period, now, cutoff);
-                return issued(invoice, cutoff);
+                List<StoredTransfer> billed = unbilled(account, end);
+                Invoice invoice = Invoice.of(
+                        number(year, seq),
+                        account,
+                        names.apply(account),
+                        period,
+                        now,
+                        lines.of(account, startOf(period), billed));
+                return new InvoiceRepository.Issue(
+                        issued(invoice), billed.stream().map(StoredTransfer::id).toList());
             }));
         }
         return out;
@@ -83,9 +87,15 @@ public final class Invoicing {
      * @return empty when there is nothing to bill
      */
     public Optional<Invoice> draft(String account, String name, YearMonth period, long now) {
-        Invoice invoice =
-                build("DRAFT-" + period + "-" + account, account, name, period, Math.max(now, startOf(period)), now);
-        return invoice.lines().isEmpty() ? Optional.empty() : Optional.of(invoice);
+        List<StoredTransfer> billed = unbilled(account, endOf(period));
+        if (billed.isEmpty()) return Optional.empty();
+        return Optional.of(Invoice.of(
+                "DRAFT-" + period + "-" + account,
+                account,
+                name,
+                period,
+                Math.max(now, startOf(period)),
+                lines.of(account, startOf(period), billed)));
     }
 
     /** Every account that has a wallet or a receivable: those that can have something to bill. */
@@ -100,25 +110,19 @@ public final class Invoicing {
         return "INV-%04d-%06d".formatted(year, seq);
     }
 
-    private Invoice build(String number, String account, String name, YearMonth period, long issuedAt, long cutoff) {
-        long end = endOf(period);
-        List<IssuedInvoice> earlier = new ArrayList<>();
-        for (IssuedInvoice i : invoices.ofAccount(account)) if (!i.period().equals(period.toString())) earlier.add(i);
-        List<StoredTransfer> billed = new ArrayList<>();
+    /** The account's billable transfers that occurred before {@code end} and are on no invoice yet. */
+    private List<StoredTransfer> unbilled(String account, long end) {
+        List<StoredTransfer> billable = new ArrayList<>();
         for (StoredTransfer t : ledger.transfers(TransferQuery.ofOwner(account, Long.MIN_VALUE, end))) {
-            if (t.recordedAt() < cutoff && !inEarlier(t, earlier)) billed.add(t);
+            if (InvoiceLines.billable(account, t.transfer())) billable.add(t);
         }
-        return Invoice.of(number, account, name, period, issuedAt, lines.of(account, startOf(period), billed));
+        Set<String> billed =
+                invoices.billed(billable.stream().map(StoredTransfer::id).toList());
+        billable.removeIf(t -> billed.contains(t.id()));
+        return billable;
     }
 
-    private static boolean inEarlier(StoredTransfer t, List<IssuedInvoice> earlier) {
-        for (IssuedInvoice i : earlier) {
-            if (t.transfer().occurredAt() < i.periodEnd() && t.recordedAt() < i.cutoff()) return true;
-        }
-        return false;
-    }
-
-    private static IssuedInvoice issued(Invoice invoice, long cutoff) {
+    private static IssuedInvoice issued(Invoice invoice) {
         Map<InvoiceFormat, byte[]> docs = new EnumMap<>(InvoiceFormat.class);
         for (InvoiceFormat f : InvoiceFormat.values()) docs.put(f, f.render(invoice));
         return new IssuedInvoice(
@@ -127,7 +131,6 @@ public final class Invoicing {
                 invoice.period().toString(),
                 invoice.periodEnd(),
                 invoice.issuedAt(),
-                cutoff,
                 invoice.subtotalMicros(),
                 invoice.creditsAppliedMicros(),
                 invoice.totalDueMicros(),
@@ -140,10 +143,5 @@ public final class Invoicing {
 
     static long endOf(YearMonth period) {
         return startOf(period.plusMonths(1));
-    }
-
-    /** Whether a transfer moves money into or out of one of the account's ledger accounts as posted. */
-    static boolean posted(Transfer t) {
-        return t.phase() == Transfer.Phase.POSTED || t.phase() == Transfer.Phase.POST;
     }
 }

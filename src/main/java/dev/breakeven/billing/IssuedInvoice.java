@@ -10,7 +10,6 @@ import java.util.Map;
  * @param period {@code YYYY-MM}
  * @param periodEnd epoch millis, exclusive end of the period
  * @param issuedAt epoch millis
- * @param cutoff transfers recorded before this are in the invoice
  * @param subtotal micros charged
  * @param credits micros of credit applied
  * @param totalDue micros due
@@ -22,7 +21,6 @@ public record IssuedInvoice(
         String period,
         long periodEnd,
         long issuedAt,
-        long cutoff,
         long subtotal,
         long credits,
         long totalDue,

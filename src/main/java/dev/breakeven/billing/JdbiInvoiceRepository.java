@@ -4,13 +4,19 @@ import dev.breakeven.store.Database;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.StatementCustomizer;
 
 /**
  * Issued invoices through JDBI. Numbering: SQLite's {@code IMMEDIATE} transaction serialises
@@ -20,12 +26,14 @@ import org.jdbi.v3.core.Jdbi;
 public final class JdbiInvoiceRepository implements InvoiceRepository {
     private static final int ATTEMPTS = 5;
     private static final String COLUMNS =
-            "number, account_id, period, period_end, issued_at, cutoff, subtotal, credits, total_due, json, csv, html";
+            "number, account_id, period, period_end, issued_at, subtotal, credits, total_due, json, csv, html";
 
     private final Jdbi jdbi;
+    private final StatementCustomizer freshPlans;
 
     public JdbiInvoiceRepository(Database database) {
         this.jdbi = database.jdbi();
+        this.freshPlans = database.freshPlans();
     }
 
     @Override
@@ -60,7 +68,23 @@ public final class JdbiInvoiceRepository implements InvoiceRepository {
     }
 
     @Override
-    public IssuedInvoice issue(String accountId, String period, int year, IntFunction<IssuedInvoice> build) {
+    public Set<String> billed(Collection<String> transferIds) {
+        Set<String> out = new HashSet<>();
+        List<String> all = new ArrayList<>(transferIds);
+        for (int i = 0; i < all.size(); i += 500) {
+            List<String> chunk = all.subList(i, Math.min(all.size(), i + 500));
+            out.addAll(jdbi.withHandle(
+                    h -> h.createQuery("SELECT transfer_id FROM invoice_transfers WHERE transfer_id IN (<ids>)")
+                            .addCustomizer(freshPlans)
+                            .bindList("ids", chunk)
+                            .mapTo(String.class)
+                            .list()));
+        }
+        return out;
+    }
+
+    @Override
+    public IssuedInvoice issue(String accountId, String period, int year, IntFunction<Issue> build) {
         RuntimeException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
@@ -71,21 +95,27 @@ public final class JdbiInvoiceRepository implements InvoiceRepository {
                             .bind("y", year)
                             .mapTo(Integer.class)
                             .one();
-                    IssuedInvoice invoice = build.apply(seq);
-                    insert(h, invoice, year, seq);
-                    return invoice;
+                    Issue issue = build.apply(seq);
+                    insert(h, issue.invoice(), year, seq);
+                    PreparedBatch claims =
+                            h.prepareBatch("INSERT INTO invoice_transfers (transfer_id, invoice_number) VALUES (?, ?)");
+                    for (String id : issue.transferIds())
+                        claims.bind(0, id).bind(1, issue.invoice().number()).add();
+                    if (!issue.transferIds().isEmpty()) claims.execute();
+                    return issue.invoice();
                 });
             } catch (RuntimeException e) {
-                last = e; // another process took the number or issued this invoice: look again
+                // another process took the number, issued this invoice or billed one of its transfers: look again
+                last = e;
             }
         }
         throw last;
     }
 
     private static void insert(Handle h, IssuedInvoice i, int year, int seq) {
-        h.createUpdate("INSERT INTO invoices (number, year, seq, account_id, period, period_end, issued_at, cutoff,"
+        h.createUpdate("INSERT INTO invoices (number, year, seq, account_id, period, period_end, issued_at,"
                         + " subtotal, credits, total_due, json, csv, html) VALUES (:number, :year, :seq, :account,"
-                        + " :period, :end, :issued, :cutoff, :subtotal, :credits, :due, :json, :csv, :html)")
+                        + " :period, :end, :issued, :subtotal, :credits, :due, :json, :csv, :html)")
                 .bind("number", i.number())
                 .bind("year", year)
                 .bind("seq", seq)
@@ -93,7 +123,6 @@ public final class JdbiInvoiceRepository implements InvoiceRepository {
                 .bind("period", i.period())
                 .bind("end", i.periodEnd())
                 .bind("issued", i.issuedAt())
-                .bind("cutoff", i.cutoff())
                 .bind("subtotal", i.subtotal())
                 .bind("credits", i.credits())
                 .bind("due", i.totalDue())
@@ -118,7 +147,6 @@ public final class JdbiInvoiceRepository implements InvoiceRepository {
                 rs.getString("period"),
                 rs.getLong("period_end"),
                 rs.getLong("issued_at"),
-                rs.getLong("cutoff"),
                 rs.getLong("subtotal"),
                 rs.getLong("credits"),
                 rs.getLong("total_due"),

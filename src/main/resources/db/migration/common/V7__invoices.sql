@@ -1,6 +1,5 @@
 -- Issued invoices: numbered without gaps per year of issue, one per account and period, stored as
--- rendered so that running the same period again writes byte-identical files. `cutoff`: the
--- invoice holds the account's transfers recorded before it (later ones go to the next invoice).
+-- rendered so that running the same period again writes byte-identical files.
 CREATE TABLE invoices (
     number      TEXT    PRIMARY KEY,
     year        INTEGER NOT NULL,
@@ -9,7 +8,6 @@ CREATE TABLE invoices (
     period      TEXT    NOT NULL,
     period_end  BIGINT  NOT NULL,
     issued_at   BIGINT  NOT NULL,
-    cutoff      BIGINT  NOT NULL,
     subtotal    BIGINT  NOT NULL,
     credits     BIGINT  NOT NULL,
     total_due   BIGINT  NOT NULL,
@@ -19,3 +17,12 @@ CREATE TABLE invoices (
     UNIQUE (year, seq),
     UNIQUE (account_id, period)
 );
+
+-- Which ledger transfers each invoice bills: a transfer is on one invoice at most (the primary key,
+-- also across processes), and one not yet on any is billed by the account's next invoice.
+CREATE TABLE invoice_transfers (
+    transfer_id    TEXT PRIMARY KEY,
+    invoice_number TEXT NOT NULL REFERENCES invoices (number)
+);
+
+CREATE INDEX invoice_transfers_invoice ON invoice_transfers (invoice_number);
