@@ -421,6 +421,8 @@ public final class InProcessCounters implements Counters {
         @Override
         public boolean settle(long actual, long now) {
             if (actual < 0) throw ClusterException.invalid("a settled amount cannot be negative: " + actual);
+            if (actual > Claim.MAX_UNITS / scale(claim.window()))
+                throw ClusterException.invalid("a settled amount too large for this window: " + actual);
             if (!RESOLVED.compareAndSet(this, false, true)) return false;
             InProcessCounters.this.settle(this, actual, now);
             return true;

@@ -32,8 +32,8 @@ public non-sealed interface Lease extends Reservation {
      *
      * @param now epoch millis
      * @return true if this call resolved the lease, false if it was already settled or released
-     * @throws ClusterException {@code invalid_argument} if {@code actual} is negative (the lease
-     *     stays unresolved)
+     * @throws ClusterException {@code invalid_argument} if {@code actual} is negative or above
+     *     the largest limit of its window (see {@link Claim#MAX_UNITS}); the lease stays unresolved
      */
     boolean settle(long actual, long now);
 

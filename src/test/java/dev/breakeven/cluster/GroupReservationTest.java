@@ -145,7 +145,7 @@ class GroupReservationTest {
     }
 
     @Test
-    void badClaims_areRefusedWithInvalidArgument() {
+    void badClaims_areRefusedWithInvalidArgument_andLimitsStayWhereEveryStoreCountsExactly() {
         assertThatThrownBy(() -> new Claim("a", Window.UTC_DAY, -1, 10))
                 .isInstanceOfSatisfying(
                         ClusterException.class, e -> assertThat(e.code()).isEqualTo("invalid_argument"));
@@ -155,7 +155,13 @@ class GroupReservationTest {
         assertThatThrownBy(() -> counters.reserve("", Window.MINUTE, 1, 1, clock.millis()))
                 .isInstanceOfSatisfying(
                         ClusterException.class, e -> assertThat(e.code()).isEqualTo("invalid_argument"));
-        assertThatThrownBy(() -> counters.reserve("a", Window.MINUTE, 1, Long.MAX_VALUE, clock.millis()))
+        long largestPerMinute = Claim.MAX_UNITS / 60_000;
+        granted(counters.reserve("a", Window.MINUTE, largestPerMinute, largestPerMinute, clock.millis()));
+        assertThatThrownBy(() -> counters.reserve("a", Window.MINUTE, 1, largestPerMinute + 1, clock.millis()))
+                .isInstanceOfSatisfying(
+                        ClusterException.class, e -> assertThat(e.code()).isEqualTo("invalid_argument"));
+        granted(counters.reserve("a", Window.UTC_MONTH, Claim.MAX_UNITS, Claim.MAX_UNITS, clock.millis()));
+        assertThatThrownBy(() -> counters.reserve("a", Window.UTC_MONTH, 1, Claim.MAX_UNITS + 1, clock.millis()))
                 .isInstanceOfSatisfying(
                         ClusterException.class, e -> assertThat(e.code()).isEqualTo("invalid_argument"));
     }
