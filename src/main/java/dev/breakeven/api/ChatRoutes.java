@@ -42,10 +42,12 @@ final class ChatRoutes implements HttpService {
     private void chat(ServerRequest req, ServerResponse res) {
         Caller caller = auth.require(req, CHAT_ROLES);
         ChatRequest chat = ChatRequest.from(http.readBody(req));
-        Requester who = new Requester(caller.account().id(), caller.key().id());
+        Requester who = new Requester(
+                caller.account().id(), caller.key().id(), caller.account().planId());
         if (!chat.stream()) {
             Answer answer = assistant.answer(who, chat);
             res.header("x-request-id", answer.event().id());
+            answer.headers().forEach(res::header);
             if (answer.event().estimated()) res.header("x-breakeven-usage-estimated", "true");
             res.header("x-breakeven-cost-micros", Long.toString(UsageView.cost(prices, answer.event())));
             http.send(res, 200, answer.body());

@@ -34,6 +34,11 @@ final class EventStream implements TurnSink {
     }
 
     @Override
+    public void headers(java.util.Map<String, String> headers) {
+        if (!committed()) headers.forEach(res::header);
+    }
+
+    @Override
     public void chunk(ObjectNode chunk) {
         try {
             byte[] payload = json.writeValueAsBytes(chunk);

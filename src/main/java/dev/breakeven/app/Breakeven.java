@@ -14,6 +14,7 @@ import dev.breakeven.billing.PriceBook;
 import dev.breakeven.billing.PriceException;
 import dev.breakeven.billing.PriceKind;
 import dev.breakeven.billing.Wallets;
+import dev.breakeven.cluster.InProcessCounters;
 import dev.breakeven.inference.Backend;
 import dev.breakeven.inference.CircuitBreaker;
 import dev.breakeven.inference.HealthProbe;
@@ -33,6 +34,7 @@ import dev.breakeven.metering.Durability;
 import dev.breakeven.metering.GroupCommitJournal;
 import dev.breakeven.metering.JdbiJournalRepository;
 import dev.breakeven.metering.Journal;
+import dev.breakeven.plans.Entitlements;
 import dev.breakeven.store.Database;
 import dev.breakeven.store.DatabaseSettings;
 import dev.breakeven.store.Ids;
@@ -132,13 +134,8 @@ public final class Breakeven implements AutoCloseable {
         Durability durability =
                 Durability.valueOf(config.metering().durability().toUpperCase());
         Prepayment prepayment = books.prepayment(config.billing());
-        Admission admission = turn -> prepayment.reserve(
-                turn.turnId(),
-                turn.who().accountId(),
-                turn.model(),
-                turn.promptTokens(),
-                turn.maxOutputTokens(),
-                turn.at());
+        Entitlements entitlements = new Entitlements(PlanSettings.catalog(config), new InProcessCounters());
+        Admission admission = new TurnAdmission(entitlements, prepayment, clock);
         Assistant assistant = new Assistant(
                 catalog,
                 router,

@@ -11,7 +11,15 @@ public record BreakevenConfig(
         List<Backend> backends,
         List<Model> models,
         List<Price> prices,
-        Billing billing) {
+        Billing billing,
+        List<PlanEntry> plans,
+        String defaultPlan) {
+
+    /** This configuration with other plans and default plan (the demo's, when none are configured). */
+    public BreakevenConfig withPlans(List<PlanEntry> newPlans, String newDefault) {
+        return new BreakevenConfig(
+                server, dataDir, database, metering, backends, models, prices, billing, newPlans, newDefault);
+    }
 
     /**
      * {@code key_cache_ms}: how long an authenticated key is trusted without a database lookup (0 =
@@ -114,4 +122,23 @@ public record BreakevenConfig(
      * tolerance_seconds}: how far a signature's time may be from now.
      */
     public record Stripe(String webhookSecretEnv, long toleranceSeconds) {}
+
+    /**
+     * One plan of {@code plans:} (docs/plans.md). Limits of 0 or left out mean none; {@code overage}
+     * is {@code refuse}, {@code wallet} or {@code downgrade:<model>}.
+     */
+    public record PlanEntry(
+            String id,
+            String name,
+            Long monthlyMicros,
+            List<String> models,
+            Long maxContextTokens,
+            Long maxOutputTokens,
+            Long tokensPerDay,
+            Long tokensPerMonth,
+            Long requestsPerMinute,
+            Long tokensPerMinute,
+            String priority,
+            Boolean ads,
+            String overage) {}
 }

@@ -132,7 +132,16 @@ public final class ConfigLoader {
                 .filter(b -> !BUILT_IN_BACKENDS.contains(b.id()) || used.contains(b.id()))
                 .toList();
         return new BreakevenConfig(
-                c.server(), c.dataDir(), c.database(), c.metering(), kept, c.models(), c.prices(), c.billing());
+                c.server(),
+                c.dataDir(),
+                c.database(),
+                c.metering(),
+                kept,
+                c.models(),
+                c.prices(),
+                c.billing(),
+                c.plans(),
+                c.defaultPlan());
     }
 
     /** Objects merge key by key; anything else (scalars, lists) replaces the default. */
@@ -280,6 +289,15 @@ public final class ConfigLoader {
                 c.database().passwordEnv(),
                 c.database().poolSize());
         return new BreakevenConfig(
-                c.server(), c.dataDir(), db, c.metering(), c.backends(), c.models(), c.prices(), c.billing());
+                c.server(),
+                c.dataDir(),
+                db,
+                c.metering(),
+                c.backends(),
+                c.models(),
+                c.prices(),
+                c.billing(),
+                c.plans(),
+                c.defaultPlan());
     }
 }

@@ -79,6 +79,8 @@ final class ConfigValidator {
                 .toList();
         List<BreakevenConfig.Price> prices = c.prices() == null ? List.of() : c.prices();
         validatePrices(prices, models);
+        List<BreakevenConfig.PlanEntry> plans = c.plans() == null ? List.of() : c.plans();
+        PlanSettings.validate(plans, c.defaultPlan(), models);
         return new BreakevenConfig(
                 c.server(),
                 c.dataDir(),
@@ -87,7 +89,9 @@ final class ConfigValidator {
                 backends,
                 normalizedModels,
                 prices,
-                billing(c.billing()));
+                billing(c.billing()),
+                plans,
+                c.defaultPlan());
     }
 
     private static BreakevenConfig.Billing billing(BreakevenConfig.Billing b) {

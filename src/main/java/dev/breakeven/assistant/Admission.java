@@ -1,23 +1,26 @@
 package dev.breakeven.assistant;
 
+import dev.breakeven.metering.UsageEvent;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * What a turn must pass before it generates: the seam where billing reserves the most a turn can
- * cost (and, later, plans check entitlements, quotas and the queue). Called once per turn, after
- * the model is known and before any backend is called.
+ * What a turn must pass before it generates: the seam where plans check entitlements, rates and
+ * allowances and billing reserves the most a turn can cost. Called once per turn, after the model
+ * is known and before any backend is called.
  */
 @FunctionalInterface
 public interface Admission {
 
-    /** Admits every turn. */
-    Admission OPEN = turn -> {};
+    /** Admits every turn as asked, holding nothing. */
+    Admission OPEN = turn -> Admitted.asAsked(turn.model());
 
     /**
      * Admits the turn, or refuses it by throwing; the exception reaches the caller unchanged (the
      * HTTP API maps it to a status), and no usage event is recorded for a refused turn.
      */
-    void admit(Ticket turn);
+    Admitted admit(Ticket turn);
 
     /**
      * A turn asking to be admitted.
@@ -32,4 +35,19 @@ public interface Admission {
      */
     record Ticket(
             String turnId, Requester who, String model, LongSupplier promptTokens, Integer maxOutputTokens, long at) {}
+
+    /**
+     * An admitted turn.
+     *
+     * @param model the model that serves it (a plan may serve it with another than asked)
+     * @param included whether its tokens are covered by a plan rather than charged to the wallet
+     * @param headers response headers (rate limits) to send with the answer
+     * @param onEnd called once with the turn's usage event when it ends (finished, failed or
+     *     cancelled), or with null when it ended without one
+     */
+    record Admitted(String model, boolean included, Map<String, String> headers, Consumer<UsageEvent> onEnd) {
+        public static Admitted asAsked(String model) {
+            return new Admitted(model, false, Map.of(), event -> {});
+        }
+    }
 }

@@ -21,6 +21,7 @@ import dev.breakeven.metering.UsageEvent.Outcome;
 import dev.breakeven.store.Ids;
 import java.time.Clock;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -98,8 +99,8 @@ public final class Assistant {
         }
         UsageEvent event = turn.event(served.route(), usage, -1, Outcome.COMPLETED, null)
                 .withGenerationMillis(generationMillis(served.result().stats()));
-        record(event);
-        return new Answer(body, event);
+        turn.record(event);
+        return new Answer(body, event, turn.admitted.headers());
     }
 
     /**
@@ -112,6 +113,7 @@ public final class Assistant {
      */
     public UsageEvent stream(Requester who, ChatRequest request, TurnSink sink) {
         Turn turn = begin(who, request);
+        sink.headers(turn.admitted.headers());
         Relay relay = new Relay(turn.id, turn.model.id(), request.includeUsage(), sink, turn.startNanos);
         Served<StreamEnd> served;
         try {
@@ -125,7 +127,7 @@ public final class Assistant {
                     relay.timeToFirstTokenMillis(),
                     Outcome.CANCELLED,
                     "client_disconnected");
-            recordQuietly(event);
+            turn.recordQuietly(event);
             return event;
         }
         Usage reported = served.result().usage();
@@ -135,10 +137,10 @@ public final class Assistant {
         try {
             if (reported == null && request.includeUsage()) relay.sendOwnUsage(usageChunk(turn, usage));
         } catch (ClientGoneException e) {
-            recordQuietly(event); // the answer was whole; only our usage chunk missed the client
+            turn.recordQuietly(event); // the answer was whole; only our usage chunk missed the client
             throw e;
         }
-        record(event);
+        turn.record(event);
         sink.done();
         return event;
     }
@@ -148,23 +150,37 @@ public final class Assistant {
     }
 
     private Turn begin(Requester who, ChatRequest request) {
-        ModelCatalog.Model model = catalog.require(request.model());
+        ModelCatalog.Model asked = catalog.require(request.model());
+        requireRoutes(asked);
+        String id = "chatcmpl-" + ids.next("");
+        long admittedAt = clock.millis();
+        Admission.Admitted admitted = admission.admit(new Admission.Ticket(
+                id,
+                who,
+                asked.id(),
+                () -> tokens.countMessages(request.body().path("messages")),
+                request.maxTokens(),
+                admittedAt));
+        ModelCatalog.Model model = asked;
+        if (!admitted.model().equals(asked.id())) {
+            try {
+                model = catalog.require(admitted.model());
+                requireRoutes(model);
+            } catch (RuntimeException e) {
+                admitted.onEnd().accept(null);
+                throw e;
+            }
+        }
+        return new Turn(who, request, model, id, admittedAt, System.nanoTime(), admitted);
+    }
+
+    private static void requireRoutes(ModelCatalog.Model model) {
         if (model.routes().isEmpty()) {
             throw new InferenceException(
                     "no_backend",
                     "The model '" + model.id() + "' has no backend configured yet. "
                             + "Point it at an OpenAI-compatible server (see docs/configuration.md, or set BREAKEVEN_UPSTREAM_URL).");
         }
-        String id = "chatcmpl-" + ids.next("");
-        long admittedAt = clock.millis();
-        admission.admit(new Admission.Ticket(
-                id,
-                who,
-                model.id(),
-                () -> tokens.countMessages(request.body().path("messages")),
-                request.maxTokens(),
-                admittedAt));
-        return new Turn(who, request, model, id, admittedAt, System.nanoTime());
     }
 
     private Usage estimate(ChatRequest request, String completion) {
@@ -227,6 +243,8 @@ public final class Assistant {
         final String id;
         final long admittedAt;
         final long startNanos;
+        final Admission.Admitted admitted;
+        private final AtomicBoolean ended = new AtomicBoolean();
         ModelCatalog.Route lastRoute;
 
         Turn(
@@ -235,7 +253,9 @@ public final class Assistant {
                 ModelCatalog.Model model,
                 String id,
                 long admittedAt,
-                long startNanos) {
+                long startNanos,
+                Admission.Admitted admitted) {
+            this.admitted = admitted;
             this.who = who;
             this.request = request;
             this.model = model;
@@ -284,6 +304,32 @@ public final class Assistant {
             recordQuietly(event(lastRoute, estimate(request, partial), ttft, Outcome.FAILED, code));
         }
 
+        /** Records the turn's one event, then tells the admission it ended (also when recording failed). */
+        void record(UsageEvent event) {
+            try {
+                Assistant.this.record(event);
+            } finally {
+                end(event);
+            }
+        }
+
+        void recordQuietly(UsageEvent event) {
+            try {
+                Assistant.this.recordQuietly(event);
+            } finally {
+                end(event);
+            }
+        }
+
+        private void end(UsageEvent event) {
+            if (!ended.compareAndSet(false, true)) return;
+            try {
+                admitted.onEnd().accept(event);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "turn " + id + ": releasing its admission failed: " + e.getMessage());
+            }
+        }
+
         UsageEvent event(ModelCatalog.Route route, Usage usage, long ttftMillis, Outcome outcome, String errorCode) {
             long duration = (System.nanoTime() - startNanos) / 1_000_000;
             return new UsageEvent(
@@ -302,7 +348,8 @@ public final class Assistant {
                     outcome,
                     request.stream(),
                     errorCode,
-                    -1);
+                    -1,
+                    admitted.included());
         }
     }
 }

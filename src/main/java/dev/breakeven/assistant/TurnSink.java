@@ -12,6 +12,9 @@ public interface TurnSink {
      */
     void chunk(ObjectNode chunk);
 
+    /** Headers for the response (rate limits), given before the first chunk; a sink without headers ignores them. */
+    default void headers(java.util.Map<String, String> headers) {}
+
     /** Ends a finished stream (the {@code [DONE]} marker). Called after the usage event is durable in sync mode. */
     void done();
 }

@@ -20,12 +20,13 @@ public final class JdbiJournalRepository implements JournalRepository, JournalRe
 
     private static final String INSERT = "INSERT INTO journal (event_id, type, occurred_at, recorded_at, account_id,"
             + " key_id, model, backend, upstream_model, prompt_tokens, completion_tokens, estimated, ttft_ms,"
-            + " duration_ms, outcome, streamed, error_code, generation_ms)"
-            + " VALUES (?, '" + USAGE + "', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " duration_ms, outcome, streamed, error_code, generation_ms, included)"
+            + " VALUES (?, '" + USAGE + "', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (event_id) DO NOTHING";
 
     private static final String COLUMNS = "event_id, occurred_at, account_id, key_id, model, backend, upstream_model,"
-            + " prompt_tokens, completion_tokens, estimated, ttft_ms, duration_ms, outcome, streamed, error_code, generation_ms";
+            + " prompt_tokens, completion_tokens, estimated, ttft_ms, duration_ms, outcome, streamed, error_code, generation_ms,"
+            + " included";
 
     private final Jdbi jdbi;
 
@@ -62,6 +63,7 @@ public final class JdbiJournalRepository implements JournalRepository, JournalRe
                         .bind(14, flag(e.streamed()))
                         .bind(15, e.errorCode())
                         .bind(16, e.generationMillis() < 0 ? null : e.generationMillis())
+                        .bind(17, flag(e.included()))
                         .add();
             }
             batch.execute();
@@ -155,7 +157,8 @@ public final class JdbiJournalRepository implements JournalRepository, JournalRe
                 outcome == null ? null : UsageEvent.Outcome.valueOf(outcome.toUpperCase(Locale.ROOT)),
                 rs.getInt("streamed") != 0,
                 rs.getString("error_code"),
-                generation);
+                generation,
+                rs.getInt("included") != 0);
     }
 
     private static short flag(boolean value) {

@@ -21,6 +21,8 @@ package dev.breakeven.metering;
  * @param errorCode a stable error code when the outcome is not {@code COMPLETED}, else null
  * @param generationMillis how long the backend generated (first token to last), -1 when it cannot
  *     tell (remote servers); the raw material of GPU-time cost accounting
+ * @param included whether the account's plan covers these tokens (they are not charged to its
+ *     wallet); false without plans, and beyond an allowance paid from the wallet
  */
 public record UsageEvent(
         String id,
@@ -38,7 +40,46 @@ public record UsageEvent(
         Outcome outcome,
         boolean streamed,
         String errorCode,
-        long generationMillis) {
+        long generationMillis,
+        boolean included) {
+
+    /** An event that no plan covers: its tokens are charged at price-book rates. */
+    public UsageEvent(
+            String id,
+            long occurredAt,
+            String accountId,
+            String keyId,
+            String model,
+            String backend,
+            String upstreamModel,
+            long promptTokens,
+            long completionTokens,
+            boolean estimated,
+            long timeToFirstTokenMillis,
+            long durationMillis,
+            Outcome outcome,
+            boolean streamed,
+            String errorCode,
+            long generationMillis) {
+        this(
+                id,
+                occurredAt,
+                accountId,
+                keyId,
+                model,
+                backend,
+                upstreamModel,
+                promptTokens,
+                completionTokens,
+                estimated,
+                timeToFirstTokenMillis,
+                durationMillis,
+                outcome,
+                streamed,
+                errorCode,
+                generationMillis,
+                false);
+    }
 
     /** How a generation ended. */
     public enum Outcome {
@@ -69,7 +110,30 @@ public record UsageEvent(
                 outcome,
                 streamed,
                 errorCode,
-                millis);
+                millis,
+                included);
+    }
+
+    /** This event, covered by a plan or not. */
+    public UsageEvent withIncluded(boolean covered) {
+        return new UsageEvent(
+                id,
+                occurredAt,
+                accountId,
+                keyId,
+                model,
+                backend,
+                upstreamModel,
+                promptTokens,
+                completionTokens,
+                estimated,
+                timeToFirstTokenMillis,
+                durationMillis,
+                outcome,
+                streamed,
+                errorCode,
+                generationMillis,
+                covered);
     }
 
     /** Completion tokens per second of generation time, or -1 when the generation time is unknown. */

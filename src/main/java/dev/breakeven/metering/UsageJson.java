@@ -26,6 +26,7 @@ public final class UsageJson {
         node.put("duration_ms", e.durationMillis());
         node.put("generation_ms", e.generationMillis() < 0 ? null : e.generationMillis());
         node.put("tokens_per_second", e.tokensPerSecond() < 0 ? null : Math.round(e.tokensPerSecond() * 10) / 10.0);
+        node.put("included", e.included());
         node.put("outcome", e.outcome().name().toLowerCase(Locale.ROOT));
         node.put("streamed", e.streamed());
         node.put("error_code", e.errorCode());

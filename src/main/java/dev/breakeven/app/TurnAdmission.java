@@ -1,0 +1,58 @@
+package dev.breakeven.app;
+
+import dev.breakeven.assistant.Admission;
+import dev.breakeven.billing.Prepayment;
+import dev.breakeven.plans.Entitlements;
+import dev.breakeven.plans.Pass;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The admission every chat turn passes, in order: the account's plan (model, caps, rates,
+ * allowances — {@link Entitlements}), then, for tokens the plan does not cover, the wallet's
+ * reservation ({@link Prepayment}). If the wallet refuses, what the plan reserved is given back.
+ */
+final class TurnAdmission implements Admission {
+    private final Entitlements entitlements;
+    private final Prepayment prepayment;
+    private final Clock clock;
+
+    TurnAdmission(Entitlements entitlements, Prepayment prepayment, Clock clock) {
+        this.entitlements = entitlements;
+        this.prepayment = prepayment;
+        this.clock = clock;
+    }
+
+    @Override
+    public Admitted admit(Ticket turn) {
+        LongSupplier prompt = once(turn.promptTokens());
+        Pass pass = entitlements.admit(
+                turn.who().accountId(), turn.who().planId(), turn.model(), prompt, turn.maxOutputTokens(), turn.at());
+        try {
+            if (!pass.included()) {
+                prepayment.reserve(
+                        turn.turnId(), turn.who().accountId(), pass.model(), prompt, turn.maxOutputTokens(), turn.at());
+            }
+        } catch (RuntimeException e) {
+            pass.abandoned(clock.millis());
+            throw e;
+        }
+        Map<String, String> headers = new LinkedHashMap<>(pass.headers());
+        if (!pass.model().equals(turn.model())) headers.put("x-breakeven-downgraded-from", turn.model());
+        return new Admitted(pass.model(), pass.included(), headers, event -> {
+            if (event == null) pass.abandoned(clock.millis());
+            else pass.finished(event.totalTokens(), clock.millis());
+        });
+    }
+
+    /** Counts the prompt at most once, however many parts ask. */
+    private static LongSupplier once(LongSupplier count) {
+        long[] memo = {-1};
+        return () -> {
+            if (memo[0] < 0) memo[0] = count.getAsLong();
+            return memo[0];
+        };
+    }
+}
