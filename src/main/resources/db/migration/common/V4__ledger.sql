@@ -20,8 +20,8 @@ CREATE INDEX ledger_accounts_owner ON ledger_accounts (owner);
 -- amount: for a post, the amount posted; for a void, the pending amount released.
 CREATE TABLE ledger_transfers (
     id             TEXT   PRIMARY KEY,
-    debit_account  TEXT   NOT NULL REFERENCES ledger_accounts (id),
-    credit_account TEXT   NOT NULL REFERENCES ledger_accounts (id),
+    debit_account  TEXT   NOT NULL,
+    credit_account TEXT   NOT NULL,
     amount         BIGINT NOT NULL,
     code           TEXT   NOT NULL,
     reference      TEXT   NULL,
@@ -33,9 +33,11 @@ CREATE TABLE ledger_transfers (
     chain_id       TEXT   NULL
 );
 
+-- No foreign keys to ledger_accounts: every batch reads and locks the accounts it names and refuses
+-- unknown ones, and the keys cost about 9 µs a row on PostgreSQL (bench/results/ledger-2026-11-28.md).
 -- A pending transfer is resolved (posted or voided) at most once: enforced here, across processes.
-CREATE UNIQUE INDEX ledger_transfers_resolution ON ledger_transfers (pending_id);
+CREATE UNIQUE INDEX ledger_transfers_resolution ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL;
 CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account, occurred_at);
 CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account, occurred_at);
 CREATE INDEX ledger_transfers_reference ON ledger_transfers (reference);
-CREATE INDEX ledger_transfers_timeout ON ledger_transfers (timeout_at);
+CREATE INDEX ledger_transfers_timeout ON ledger_transfers (timeout_at) WHERE timeout_at IS NOT NULL;

@@ -918,8 +918,18 @@ public final class LedgerBench {
         }
 
         @Override
-        public List<Balance> recomputedBalances() {
-            return inner.recomputedBalances();
+        public List<AuditRow> auditRows() {
+            return inner.auditRows();
+        }
+
+        @Override
+        public List<Balance> balancesOfKind(dev.breakeven.ledger.AccountKind kind) {
+            return inner.balancesOfKind(kind);
+        }
+
+        @Override
+        public List<StoredTransfer> transfersById(Collection<String> ids) {
+            return inner.transfersById(ids);
         }
 
         @Override
