@@ -9,6 +9,7 @@ import dev.breakeven.billing.PriceException;
 import dev.breakeven.inference.InferenceException;
 import dev.breakeven.ledger.LedgerException;
 import dev.breakeven.metering.MeteringException;
+import dev.breakeven.plans.PlanException;
 import dev.breakeven.store.StoreException;
 
 /**
@@ -24,6 +25,7 @@ record ApiError(int status, String type, String code, String message, String par
             case AccessException e -> fromAccess(e);
             case PriceException e -> fromPrice(e);
             case BillingException e -> fromBilling(e);
+            case PlanException e -> fromPlan(e);
             case LedgerException e -> fromLedger(e);
             case AssistantException e -> new ApiError(503, "server_error", e.code(), e.getMessage(), null, 1L);
             case MeteringException e ->
@@ -81,6 +83,17 @@ record ApiError(int status, String type, String code, String message, String par
             case "grant_conflict" -> new ApiError(409, typeFor(409), e.code(), e.getMessage(), null, null);
             default -> new ApiError(400, typeFor(400), e.code(), e.getMessage(), null, null);
         };
+    }
+
+    private static ApiError fromPlan(PlanException e) {
+        int status =
+                switch (e.code()) {
+                    case "model_not_in_plan" -> 403;
+                    case "rate_limit_exceeded", "allowance_exhausted" -> 429;
+                    case "plan_not_found" -> 404;
+                    default -> 400;
+                };
+        return new ApiError(status, typeFor(status), e.code(), e.getMessage(), e.param(), e.retryAfterSeconds());
     }
 
     private static ApiError fromLedger(LedgerException e) {

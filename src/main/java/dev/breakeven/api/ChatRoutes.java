@@ -10,6 +10,7 @@ import dev.breakeven.billing.PriceBook;
 import dev.breakeven.inference.ChatRequest;
 import dev.breakeven.inference.ClientGoneException;
 import dev.breakeven.inference.ModelCatalog;
+import dev.breakeven.plans.Entitlements;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -25,8 +26,16 @@ final class ChatRoutes implements HttpService {
     private final Assistant assistant;
     private final ModelCatalog catalog;
     private final PriceBook prices;
+    private final Entitlements entitlements;
 
-    ChatRoutes(Authenticator auth, HttpJson http, Assistant assistant, ModelCatalog catalog, PriceBook prices) {
+    ChatRoutes(
+            Authenticator auth,
+            HttpJson http,
+            Assistant assistant,
+            ModelCatalog catalog,
+            PriceBook prices,
+            Entitlements entitlements) {
+        this.entitlements = entitlements;
         this.prices = prices;
         this.auth = auth;
         this.http = http;
@@ -65,14 +74,26 @@ final class ChatRoutes implements HttpService {
     }
 
     private void models(ServerRequest req, ServerResponse res) {
-        auth.require(req, CHAT_ROLES);
-        http.send(res, 200, http.list(catalog.models(), this::modelObject));
+        Caller caller = auth.require(req, CHAT_ROLES);
+        http.send(res, 200, http.list(catalog.models(), m -> modelObject(m, caller)));
     }
 
     private void model(ServerRequest req, ServerResponse res) {
-        auth.require(req, CHAT_ROLES);
+        Caller caller = auth.require(req, CHAT_ROLES);
         String id = req.path().pathParameters().get("id");
-        http.send(res, 200, modelObject(catalog.require(id)));
+        http.send(res, 200, modelObject(catalog.require(id), caller));
+    }
+
+    /** OpenAI's model object, and with plans: whether the caller's plan includes it, else the cheapest that does. */
+    private ObjectNode modelObject(ModelCatalog.Model m, Caller caller) {
+        ObjectNode node = modelObject(m);
+        entitlements.catalog().planOf(caller.account().planId()).ifPresent(plan -> {
+            node.put("included_in_plan", plan.includes(m.id()));
+            if (!plan.includes(m.id())) {
+                entitlements.catalog().cheapestWith(m.id()).ifPresent(p -> node.put("upgrade_to", p.id()));
+            }
+        });
+        return node;
     }
 
     private ObjectNode modelObject(ModelCatalog.Model m) {

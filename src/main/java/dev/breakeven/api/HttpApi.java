@@ -9,6 +9,8 @@ import dev.breakeven.billing.Wallets;
 import dev.breakeven.inference.ModelCatalog;
 import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
+import dev.breakeven.plans.Entitlements;
+import dev.breakeven.plans.PlanException;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.RoutingRequest;
@@ -34,6 +36,7 @@ public final class HttpApi {
             Wallets wallets,
             Payments payments,
             Clock clock,
+            Entitlements entitlements,
             Assistant assistant,
             ModelCatalog catalog,
             Router router,
@@ -55,8 +58,20 @@ public final class HttpApi {
     public void routing(HttpRouting.Builder routing) {
         Authenticator auth = new Authenticator(parts.keys());
         routing.addFilter(this::observe)
-                .register("/v1", new ChatRoutes(auth, http, parts.assistant(), parts.catalog(), parts.prices()))
-                .register("/v1/me", new MeRoutes(auth, http, parts.journal(), parts.wallets(), parts.prices()))
+                .register(
+                        "/v1",
+                        new ChatRoutes(
+                                auth, http, parts.assistant(), parts.catalog(), parts.prices(), parts.entitlements()))
+                .register(
+                        "/v1/me",
+                        new MeRoutes(
+                                auth,
+                                http,
+                                parts.journal(),
+                                parts.wallets(),
+                                parts.prices(),
+                                parts.entitlements(),
+                                parts.clock()))
                 .register(
                         "/admin/v1",
                         new AdminRoutes(auth, http, parts.keys(), parts.journal(), parts.router(), parts.prices()))
@@ -82,6 +97,7 @@ public final class HttpApi {
         if (error.status() == 500) LOG.log(Level.SEVERE, "request failed: " + what, t);
         else if (error.status() > 500) LOG.warning(what + ": " + error.code() + ": " + error.message());
         if (res.isSent()) return;
+        if (t instanceof PlanException p) p.headers().forEach(res::header);
         http.sendError(res, error);
     }
 

@@ -7,6 +7,7 @@ import dev.breakeven.billing.PriceBook;
 import dev.breakeven.billing.Wallets;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.metering.UsageQuery;
+import dev.breakeven.plans.Entitlements;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -23,8 +24,19 @@ final class MeRoutes implements HttpService {
     private final Journal journal;
     private final Wallets wallets;
     private final PriceBook prices;
+    private final Entitlements entitlements;
+    private final java.time.Clock clock;
 
-    MeRoutes(Authenticator auth, HttpJson http, Journal journal, Wallets wallets, PriceBook prices) {
+    MeRoutes(
+            Authenticator auth,
+            HttpJson http,
+            Journal journal,
+            Wallets wallets,
+            PriceBook prices,
+            Entitlements entitlements,
+            java.time.Clock clock) {
+        this.entitlements = entitlements;
+        this.clock = clock;
         this.prices = prices;
         this.auth = auth;
         this.http = http;
@@ -44,7 +56,10 @@ final class MeRoutes implements HttpService {
         body.put("id", caller.account().id());
         body.put("name", caller.account().name());
         body.put("role", caller.role().wireName());
-        body.put("plan", caller.account().planId());
+        var standing =
+                entitlements.standing(caller.account().id(), caller.account().planId(), clock.millis());
+        if (standing.isPresent()) body.set("plan", PlanView.standing(http.mapper(), standing.get()));
+        else body.putNull("plan");
         body.put("key_id", caller.key().id());
         body.set(
                 "wallet",

@@ -152,6 +152,7 @@ public final class Breakeven implements AutoCloseable {
                 books.wallets,
                 books.payments(config.billing(), env, ref -> keys.account(ref).map(a -> a.id())),
                 clock,
+                entitlements,
                 assistant,
                 catalog,
                 router,

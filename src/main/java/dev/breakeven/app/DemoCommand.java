@@ -50,7 +50,7 @@ final class DemoCommand implements Runnable {
     public void run() {
         Map<String, String> overrides = new LinkedHashMap<>();
         if (port != null) overrides.put("server.port", port.toString());
-        BreakevenConfig config = options.load(overrides);
+        BreakevenConfig config = withDemoPlans(options.load(overrides));
         Breakeven running = Breakeven.start(config, Clock.systemUTC(), System.getenv());
         seedDemoPrices(running.prices(), config);
         IssuedKey operator = freshKey(running.keys(), OPERATOR, Role.OPERATOR);
@@ -65,6 +65,39 @@ final class DemoCommand implements Runnable {
                         Clock.systemUTC().millis());
         printWelcome(System.out, running, operator, user);
         ServeCommand.awaitShutdown(running);
+    }
+
+    /**
+     * The configuration with the demo's three plans when it has none: Free (the first model only,
+     * ads, tight limits, refused beyond its allowance), Plus and Pro (every model, more compute,
+     * higher priority). New accounts are on Free.
+     */
+    static BreakevenConfig withDemoPlans(BreakevenConfig config) {
+        if (!config.plans().isEmpty()) return config;
+        List<String> all =
+                config.models().stream().map(BreakevenConfig.Model::id).toList();
+        List<String> small = all.isEmpty() ? List.of() : List.of(all.get(0));
+        List<BreakevenConfig.PlanEntry> plans = List.of(
+                new BreakevenConfig.PlanEntry(
+                        "free", "Free", 0L, small, 4_096L, 512L, 50_000L, 500_000L, 10L, 20_000L, "free", true,
+                        "refuse"),
+                new BreakevenConfig.PlanEntry(
+                        "plus",
+                        "Plus",
+                        20_000_000L,
+                        all,
+                        32_768L,
+                        4_096L,
+                        0L,
+                        5_000_000L,
+                        60L,
+                        200_000L,
+                        "plus",
+                        false,
+                        "wallet"),
+                new BreakevenConfig.PlanEntry(
+                        "pro", "Pro", 50_000_000L, all, 0L, 0L, 0L, 0L, 300L, 1_000_000L, "pro", false, "wallet"));
+        return config.withPlans(plans, "free");
     }
 
     /**

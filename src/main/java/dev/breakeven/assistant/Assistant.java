@@ -151,7 +151,6 @@ public final class Assistant {
 
     private Turn begin(Requester who, ChatRequest request) {
         ModelCatalog.Model asked = catalog.require(request.model());
-        requireRoutes(asked);
         String id = "chatcmpl-" + ids.next("");
         long admittedAt = clock.millis();
         Admission.Admitted admitted = admission.admit(new Admission.Ticket(
@@ -161,15 +160,13 @@ public final class Assistant {
                 () -> tokens.countMessages(request.body().path("messages")),
                 request.maxTokens(),
                 admittedAt));
-        ModelCatalog.Model model = asked;
-        if (!admitted.model().equals(asked.id())) {
-            try {
-                model = catalog.require(admitted.model());
-                requireRoutes(model);
-            } catch (RuntimeException e) {
-                admitted.onEnd().accept(null);
-                throw e;
-            }
+        ModelCatalog.Model model;
+        try {
+            model = admitted.model().equals(asked.id()) ? asked : catalog.require(admitted.model());
+            requireRoutes(model);
+        } catch (RuntimeException e) {
+            admitted.onEnd().accept(null);
+            throw e;
         }
         return new Turn(who, request, model, id, admittedAt, System.nanoTime(), admitted);
     }

@@ -113,6 +113,43 @@ public final class Entitlements {
         };
     }
 
+    /**
+     * Where an account stands on its plan now: the plan, and each of its limits as used, left and
+     * reset (empty when no plans are configured). Reads only; holds nothing.
+     */
+    public java.util.Optional<Standing> standing(String accountId, String planId, long now) {
+        return catalog.planOf(planId).map(plan -> {
+            Map<String, Usage> limits = new LinkedHashMap<>();
+            if (plan.requestsPerMinute() > 0)
+                limits.put(
+                        "requests_per_minute",
+                        counters.usage(accountId + ":rpm", Window.MINUTE, plan.requestsPerMinute(), now));
+            if (plan.tokensPerMinute() > 0)
+                limits.put(
+                        "tokens_per_minute",
+                        counters.usage(accountId + ":tpm", Window.MINUTE, plan.tokensPerMinute(), now));
+            if (plan.tokensPerDay() > 0)
+                limits.put(
+                        "tokens_per_day", counters.usage(accountId + ":day", Window.UTC_DAY, plan.tokensPerDay(), now));
+            if (plan.tokensPerMonth() > 0)
+                limits.put(
+                        "tokens_per_month",
+                        counters.usage(accountId + ":month", Window.UTC_MONTH, plan.tokensPerMonth(), now));
+            List<Plan> upgrades = catalog.plans().stream()
+                    .filter(p -> p.monthlyPriceMicros() > plan.monthlyPriceMicros())
+                    .toList();
+            return new Standing(plan, limits, upgrades);
+        });
+    }
+
+    /**
+     * An account's plan and its limits now.
+     *
+     * @param limits by name ({@code tokens_per_day}, …), only those the plan has
+     * @param upgrades the plans that cost more, cheapest first in catalog order
+     */
+    public record Standing(Plan plan, Map<String, Usage> limits, List<Plan> upgrades) {}
+
     private Leases reserveOrThrow(List<Claim> claims, long now, String code, Plan plan) {
         GroupReservation r = counters.reserveAll(claims, now);
         if (r instanceof Leases leases) return leases;

@@ -133,6 +133,12 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /** More top-level YAML for the configuration (e.g. {@code plans:} and {@code default_plan:}). */
+        public Builder yaml(String topLevel) {
+            this.billing += topLevel.endsWith("\n") ? topLevel : topLevel + "\n";
+            return this;
+        }
+
         /** An environment variable the server sees (e.g. a webhook secret). */
         public Builder env(String name, String value) {
             this.env.put(name, value);

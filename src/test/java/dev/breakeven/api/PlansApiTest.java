@@ -1,0 +1,114 @@
+package dev.breakeven.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.breakeven.access.Role;
+import dev.breakeven.testing.Gateway;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plans at the HTTP boundary: every refusal's status, body and headers; /v1/me and /v1/models. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PlansApiTest {
+    @TempDir
+    static Path dir;
+
+    Gateway gw;
+
+    @BeforeAll
+    void start() {
+        gw = Gateway.in(dir).yaml("""
+                        plans:
+                          - {id: free, name: Free, models: [assistant], max_context_tokens: 200, max_output_tokens: 50,
+                             requests_per_minute: 3, tokens_per_day: 100000, ads: true, overage: refuse}
+                          - {id: plus, name: Plus, monthly_micros: 20000000, models: [assistant, unrouted], overage: wallet}
+                        default_plan: free
+                        """).start();
+    }
+
+    @AfterAll
+    void stop() {
+        gw.close();
+    }
+
+    String key(String account) {
+        return gw.server.keys().issue(account, Role.USER, null).secret();
+    }
+
+    HttpResponse<String> chat(String key, String model, String extra) {
+        return gw.post("/v1/chat/completions", key, Gateway.chat(model, false, extra));
+    }
+
+    static JsonNode error(HttpResponse<String> res) {
+        return Gateway.json(res).get("error");
+    }
+
+    @Test
+    void aModelOutsideThePlan_is403_namingTheCheapestPlanThatIncludesIt() {
+        HttpResponse<String> res = chat(key("m1"), "unrouted", "");
+
+        assertThat(res.statusCode()).isEqualTo(403);
+        assertThat(error(res).get("type").asText()).isEqualTo("permission_error");
+        assertThat(error(res).get("code").asText()).isEqualTo("model_not_in_plan");
+        assertThat(error(res).get("message").asText()).contains("'Plus'").contains("$20.00/month");
+    }
+
+    @Test
+    void outputBeyondThePlan_is400_namingTheLimitAndParam() {
+        HttpResponse<String> res = chat(key("m2"), "assistant", ",\"max_tokens\":51");
+
+        assertThat(res.statusCode()).isEqualTo(400);
+        assertThat(error(res).get("code").asText()).isEqualTo("output_too_long");
+        assertThat(error(res).get("param").asText()).isEqualTo("max_tokens");
+        assertThat(error(res).get("message").asText()).contains("50");
+    }
+
+    @Test
+    void requestsBeyondTheRate_are429_withRetryAfterAndOpenAisHeaders() {
+        String key = key("m3");
+        HttpResponse<String> ok = chat(key, "assistant", ",\"max_tokens\":10");
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.headers().firstValue("x-ratelimit-limit-requests")).contains("3");
+        assertThat(ok.headers().firstValue("x-ratelimit-remaining-requests")).contains("2");
+        assertThat(ok.headers().firstValue("x-ratelimit-reset-requests")).isPresent();
+        chat(key, "assistant", ",\"max_tokens\":10");
+        chat(key, "assistant", ",\"max_tokens\":10");
+
+        HttpResponse<String> refused = chat(key, "assistant", ",\"max_tokens\":10");
+
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(error(refused).get("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(error(refused).get("code").asText()).isEqualTo("rate_limit_exceeded");
+        assertThat(refused.headers().firstValue("retry-after")).isPresent();
+        assertThat(refused.headers().firstValue("x-ratelimit-remaining-requests"))
+                .contains("0");
+    }
+
+    @Test
+    void me_showsThePlan_itsUsage_andWhatAnUpgradeUnlocks_andModelsSayWhatIsIncluded() {
+        String key = key("m4");
+        chat(key, "assistant", ",\"max_tokens\":10");
+
+        JsonNode plan = Gateway.json(gw.get("/v1/me", key)).get("plan");
+        assertThat(plan.get("id").asText()).isEqualTo("free");
+        assertThat(plan.get("usage").get("tokens_per_day").get("used").asLong()).isPositive();
+        assertThat(plan.get("usage").get("tokens_per_day").get("remaining").asLong())
+                .isLessThan(100_000);
+        assertThat(plan.get("upgrades").get(0).get("plan").asText()).isEqualTo("plus");
+        assertThat(plan.get("upgrades").get(0).get("adds_models").get(0).asText())
+                .isEqualTo("unrouted");
+
+        JsonNode models = Gateway.json(gw.get("/v1/models", key)).get("data");
+        for (JsonNode m : models) {
+            boolean included = m.get("id").asText().equals("assistant");
+            assertThat(m.get("included_in_plan").asBoolean()).as(m.toString()).isEqualTo(included);
+            if (!included) assertThat(m.get("upgrade_to").asText()).isEqualTo("plus");
+        }
+    }
+}
