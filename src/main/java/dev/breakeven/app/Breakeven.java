@@ -6,6 +6,7 @@ import dev.breakeven.access.KeyRing;
 import dev.breakeven.api.HttpApi;
 import dev.breakeven.assistant.Admission;
 import dev.breakeven.assistant.Assistant;
+import dev.breakeven.assistant.Capacity;
 import dev.breakeven.assistant.TurnMetrics;
 import dev.breakeven.billing.JdbiPriceRepository;
 import dev.breakeven.billing.Prepayment;
@@ -145,7 +146,8 @@ public final class Breakeven implements AutoCloseable {
                 clock,
                 new TokenCounter(),
                 new TurnMetrics(meters),
-                admission);
+                admission,
+                Capacity.UNLIMITED);
         HttpApi api = new HttpApi(new HttpApi.Parts(
                 keys,
                 prices,

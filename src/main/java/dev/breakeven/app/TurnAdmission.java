@@ -41,7 +41,9 @@ final class TurnAdmission implements Admission {
         }
         Map<String, String> headers = new LinkedHashMap<>(pass.headers());
         if (!pass.model().equals(turn.model())) headers.put("x-breakeven-downgraded-from", turn.model());
-        return new Admitted(pass.model(), pass.included(), headers, event -> {
+        String priorityClass =
+                pass.plan() == null ? Admitted.DEFAULT_CLASS : pass.plan().priorityClass();
+        return new Admitted(pass.model(), pass.included(), headers, priorityClass, event -> {
             if (event == null) pass.abandoned(clock.millis());
             else pass.finished(event.totalTokens(), clock.millis());
         });

@@ -42,12 +42,21 @@ public interface Admission {
      * @param model the model that serves it (a plan may serve it with another than asked)
      * @param included whether its tokens are covered by a plan rather than charged to the wallet
      * @param headers response headers (rate limits) to send with the answer
+     * @param priorityClass where its generations queue for capacity ({@link Capacity})
      * @param onEnd called once with the turn's usage event when it ends (finished, failed or
      *     cancelled), or with null when it ended without one
      */
-    record Admitted(String model, boolean included, Map<String, String> headers, Consumer<UsageEvent> onEnd) {
+    record Admitted(
+            String model,
+            boolean included,
+            Map<String, String> headers,
+            String priorityClass,
+            Consumer<UsageEvent> onEnd) {
+        /** The class of turns no plan places. */
+        public static final String DEFAULT_CLASS = "default";
+
         public static Admitted asAsked(String model) {
-            return new Admitted(model, false, Map.of(), event -> {});
+            return new Admitted(model, false, Map.of(), DEFAULT_CLASS, event -> {});
         }
     }
 }

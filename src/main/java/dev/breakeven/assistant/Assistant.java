@@ -20,6 +20,8 @@ import dev.breakeven.metering.UsageEvent;
 import dev.breakeven.metering.UsageEvent.Outcome;
 import dev.breakeven.store.Ids;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -33,6 +35,8 @@ import java.util.logging.Logger;
  */
 public final class Assistant {
     private static final Logger LOG = Logger.getLogger(Assistant.class.getName());
+    /** How long a turn waited for room on its backends, in milliseconds (a response header). */
+    public static final String QUEUE_HEADER = "x-breakeven-queue-ms";
 
     private final ModelCatalog catalog;
     private final Router router;
@@ -43,6 +47,7 @@ public final class Assistant {
     private final TokenCounter tokens;
     private final TurnMetrics metrics;
     private final Admission admission;
+    private final Capacity capacity;
 
     public Assistant(
             ModelCatalog catalog,
@@ -53,7 +58,7 @@ public final class Assistant {
             Clock clock,
             TokenCounter tokens,
             TurnMetrics metrics) {
-        this(catalog, router, journal, durability, ids, clock, tokens, metrics, Admission.OPEN);
+        this(catalog, router, journal, durability, ids, clock, tokens, metrics, Admission.OPEN, Capacity.UNLIMITED);
     }
 
     public Assistant(
@@ -65,8 +70,10 @@ public final class Assistant {
             Clock clock,
             TokenCounter tokens,
             TurnMetrics metrics,
-            Admission admission) {
+            Admission admission,
+            Capacity capacity) {
         this.admission = admission;
+        this.capacity = capacity;
         this.catalog = catalog;
         this.router = router;
         this.journal = journal;
@@ -100,7 +107,9 @@ public final class Assistant {
         UsageEvent event = turn.event(served.route(), usage, -1, Outcome.COMPLETED, null)
                 .withGenerationMillis(generationMillis(served.result().stats()));
         turn.record(event);
-        return new Answer(body, event, turn.admitted.headers());
+        Map<String, String> headers = new LinkedHashMap<>(turn.admitted.headers());
+        headers.put(QUEUE_HEADER, Long.toString(turn.queuedMillis));
+        return new Answer(body, event, headers);
     }
 
     /**
@@ -113,6 +122,7 @@ public final class Assistant {
      */
     public UsageEvent stream(Requester who, ChatRequest request, TurnSink sink) {
         Turn turn = begin(who, request);
+        turn.sink = sink;
         sink.headers(turn.admitted.headers());
         Relay relay = new Relay(turn.id, turn.model.id(), request.includeUsage(), sink, turn.startNanos);
         Served<StreamEnd> served;
@@ -242,6 +252,8 @@ public final class Assistant {
         final long startNanos;
         final Admission.Admitted admitted;
         private final AtomicBoolean ended = new AtomicBoolean();
+        TurnSink sink;
+        long queuedMillis;
         ModelCatalog.Route lastRoute;
 
         Turn(
@@ -275,7 +287,8 @@ public final class Assistant {
             }
             while (true) {
                 lastRoute = plan.route();
-                try {
+                Capacity.Hold hold = waitForRoom(lastRoute, plan);
+                try (hold) {
                     T result = generation.apply(lastRoute);
                     plan.succeeded();
                     return new Served<>(lastRoute, result);
@@ -293,6 +306,24 @@ public final class Assistant {
                     throw e;
                 }
             }
+        }
+
+        /**
+         * Waits for room on the route's backend. A refusal gives the admission back and records
+         * nothing: no backend was asked.
+         */
+        private Capacity.Hold waitForRoom(ModelCatalog.Route route, Router.Plan plan) {
+            Capacity.Hold hold;
+            try {
+                hold = capacity.acquire(route.backend().id(), who, admitted.priorityClass(), 1);
+            } catch (RuntimeException e) {
+                plan.abandoned();
+                end(null);
+                throw e;
+            }
+            queuedMillis += hold.queuedMillis();
+            if (sink != null) sink.headers(Map.of(QUEUE_HEADER, Long.toString(queuedMillis)));
+            return hold;
         }
 
         private void recordFailure(Relay relay, String code) {
