@@ -9,10 +9,7 @@ import dev.breakeven.metering.UsageEvent.Outcome;
 import dev.breakeven.store.Database;
 import dev.breakeven.store.DatabaseSettings;
 import dev.breakeven.testing.Gateway;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -64,19 +61,8 @@ class MoneyCliTest {
     }
 
     Run cli(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        CliRun run = CliRun.of(args);
+        return new Run(run.code(), run.out(), run.err());
     }
 
     /** Runs a command on this test's data directory. */
