@@ -1,6 +1,7 @@
 package dev.breakeven.plans;
 
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -14,11 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The slots of one backend and the requests waiting for them; every method takes the one lock.
- * Priority between classes is strict, subject to the nested caps of {@link PriorityClass#slots};
- * inside a class, start-time fair queuing: each request gets a start tag {@code max(V, F(account))}
- * and a finish tag {@code start + cost / weight}, where {@code F(account)} is the finish tag of the
- * account's previous request and {@code V}, the class's virtual time, is the start tag of the last
- * request granted; waiters are served in start-tag order.
+ * Priority between classes is strict, subject to the nested caps of {@link PriorityClass#slots}.
+ * Inside a class, start-time fair queuing over accounts: each account's requests wait in arrival
+ * order; the request at the head of an account's line has the start tag {@code max(V, F)}, where
+ * {@code F} is the finish tag of the account's last served request ({@code start + cost / weight})
+ * and {@code V}, the class's virtual time, is the start tag of the last request granted; the head
+ * with the smallest start tag is served first. Only served requests advance an account's tags, so a
+ * request that expires or is cancelled costs its account nothing.
  */
 final class BackendQueue {
     /** Weight of the newest measured hold in the hold estimate. */
@@ -26,21 +29,35 @@ final class BackendQueue {
     /** Idle accounts are swept from a class's table every this many grants. */
     private static final int SWEEP_EVERY = 1024;
 
-    private static final Comparator<Ticket> BY_TAG =
-            Comparator.<Ticket>comparingDouble(t -> t.startTag).thenComparingLong(t -> t.seq);
+    private static final Comparator<Account> BY_HEAD_TAG =
+            Comparator.<Account>comparingDouble(a -> a.headStart).thenComparingLong(a -> a.headSeq);
     private static final Comparator<Ticket> BY_DEADLINE =
             Comparator.<Ticket>comparingLong(t -> t.deadlineMillis).thenComparingLong(t -> t.seq);
 
+    /** One account's place in a class: its waiting requests in arrival order, and its tags. */
     private static final class Account {
+        final String id;
+        final ArrayDeque<Ticket> waiting = new ArrayDeque<>();
+        /** The finish tag of its last served request. */
         double finishTag;
-        int waiting;
+        /** The start tag of the request at the head of its line (while it has one). */
+        double headStart;
+        /** The sequence number of that request, to break ties in arrival order. */
+        long headSeq;
+
+        Account(String id) {
+            this.id = id;
+        }
     }
 
     private static final class ClassState {
         final PriorityClass spec;
         final int slots;
-        final TreeSet<Ticket> queue = new TreeSet<>(BY_TAG);
+        /** Accounts with waiting requests, by the start tag of their head request. */
+        final TreeSet<Account> backlogged = new TreeSet<>(BY_HEAD_TAG);
+
         final Map<String, Account> accounts = new HashMap<>();
+        int waiting;
         double virtualTime;
         int running;
         long granted;
@@ -112,16 +129,16 @@ final class BackendQueue {
                 return t;
             }
             Account account = c.accounts.get(request.account());
-            double start = Math.max(c.virtualTime, account == null ? 0 : account.finishTag);
-            t.startTag = start;
-            t.finishTag = start + request.cost() / request.weight();
             if (canTake(k)) {
-                account(c, request.account()).finishTag = t.finishTag;
-                grant(t, now);
+                // nobody of this class waits (else it could not take one either)
+                Account a = account(c, request.account());
+                double start = Math.max(c.virtualTime, a.finishTag);
+                a.finishTag = start + share(request);
+                grant(t, start, now);
                 return t;
             }
             long maxWait = c.spec.maxWait().toMillis();
-            long estimate = estimateWait(k, start);
+            long estimate = estimateWait(k, projectedStart(c, account));
             t.estimatedWaitMillis = estimate;
             long classDeadline = saturatedAdd(now, maxWait);
             t.callerDeadline = callerDeadline < classDeadline;
@@ -144,12 +161,7 @@ final class BackendQueue {
                         retryAfter(estimate, maxWait),
                         now);
             } else {
-                Account a = account(c, request.account());
-                a.finishTag = t.finishTag;
-                a.waiting++;
-                c.queue.add(t);
-                byDeadline.add(t);
-                waiting++;
+                enqueue(c, account(c, request.account()), t);
                 listener.queued(request, estimate);
             }
             return t;
@@ -221,7 +233,7 @@ final class BackendQueue {
             closed = true;
             long now = clock.millis();
             for (Ticket t : new ArrayList<>(byDeadline)) {
-                removeWaiting(t, false);
+                removeUnserved(t);
                 refuse(
                         t,
                         Refusal.CLOSED,
@@ -243,7 +255,7 @@ final class BackendQueue {
                         c.spec.name(),
                         c.slots,
                         c.running,
-                        c.queue.size(),
+                        c.waiting,
                         c.granted,
                         c.queuedMillisTotal,
                         c.maxQueuedMillis,
@@ -278,19 +290,38 @@ final class BackendQueue {
     }
 
     /**
-     * The wait of a request of class {@code k} with start tag {@code start}: those that would be
-     * served before it (every waiter of a higher class, and those of its class with a start tag not
-     * after its own) plus itself, each taking one slot release; slots of the class come free about
-     * every {@code hold / slots}.
+     * The wait of a request of class {@code k} that would get start tag {@code start}: those that
+     * would be served before it (every waiter of a higher class, and those of its class whose start
+     * tag, projected along their account's line, is not after {@code start}) plus itself, each taking
+     * one slot release; slots of the class come free about every {@code hold / slots}.
      */
     private long estimateWait(int k, double start) {
         long ahead = 0;
-        for (int j = k + 1; j < classes.length; j++) ahead += classes[j].queue.size();
-        for (Ticket w : classes[k].queue) {
-            if (w.startTag > start) break;
-            ahead++;
+        for (int j = k + 1; j < classes.length; j++) ahead += classes[j].waiting;
+        for (Account a : classes[k].backlogged) {
+            if (a.headStart > start) break;
+            double tag = a.headStart;
+            for (Ticket w : a.waiting) {
+                if (tag > start) break;
+                ahead++;
+                tag += share(w.request);
+            }
         }
         return (long) Math.ceil((ahead + 1) * holdEstimateMillis / classes[k].slots);
+    }
+
+    /** The start tag a new request of {@code account} (null: none yet) would have once at the head. */
+    private static double projectedStart(ClassState c, Account account) {
+        if (account == null) return c.virtualTime;
+        if (account.waiting.isEmpty()) return Math.max(c.virtualTime, account.finishTag);
+        double tag = account.headStart;
+        for (Ticket w : account.waiting) tag += share(w.request);
+        return tag;
+    }
+
+    /** What one request counts against its account's share. */
+    private static double share(SlotRequest request) {
+        return request.cost() / request.weight();
     }
 
     /** When a refused request of a class may fit within the class's wait: never sooner than the minimum. */
@@ -298,11 +329,11 @@ final class BackendQueue {
         return Math.max(policy.minRetryAfter().toMillis(), estimate - maxWait);
     }
 
-    private void grant(Ticket t, long now) {
+    private void grant(Ticket t, double start, long now) {
         ClassState c = classes[t.classIndex];
         c.running++;
         running++;
-        c.virtualTime = Math.max(c.virtualTime, t.startTag);
+        c.virtualTime = Math.max(c.virtualTime, start);
         long queued = Math.max(0, now - t.offeredAtMillis);
         c.granted++;
         c.queuedMillisTotal += queued;
@@ -327,38 +358,75 @@ final class BackendQueue {
         while (waiting > 0) {
             for (int k = classes.length - 1; k >= 0; k--) {
                 ClassState c = classes[k];
-                if (c.queue.isEmpty()) continue;
+                if (c.waiting == 0) continue;
                 if (!canTake(k)) return;
-                Ticket t = c.queue.first();
-                removeWaiting(t, true);
-                grant(t, now);
+                Account a = c.backlogged.pollFirst();
+                Ticket t = a.waiting.pollFirst();
+                double start = a.headStart;
+                a.finishTag = start + share(t.request);
+                leave(c, t);
+                if (!a.waiting.isEmpty()) {
+                    a.headStart = Math.max(start, a.finishTag);
+                    a.headSeq = a.waiting.peekFirst().seq;
+                    c.backlogged.add(a);
+                }
+                grant(t, start, now);
+                if (a.waiting.isEmpty() && a.finishTag <= c.virtualTime) c.accounts.remove(a.id);
                 continue next;
             }
             return;
         }
     }
 
-    /**
-     * Takes a waiting ticket out of the queues. One that leaves without a slot and was its account's
-     * last gives back its place in the account's fair share.
-     */
-    private void removeWaiting(Ticket t, boolean served) {
-        ClassState c = classes[t.classIndex];
-        c.queue.remove(t);
-        byDeadline.remove(t);
+    /** Puts a request at the end of its account's line. */
+    private void enqueue(ClassState c, Account a, Ticket t) {
+        if (a.waiting.isEmpty()) {
+            a.headStart = Math.max(c.virtualTime, a.finishTag);
+            a.headSeq = t.seq;
+            a.waiting.add(t);
+            c.backlogged.add(a);
+        } else {
+            a.waiting.add(t);
+        }
+        c.waiting++;
+        waiting++;
+        byDeadline.add(t);
+    }
+
+    /** Counts a request out of the queues once it is off its account's line. */
+    private void leave(ClassState c, Ticket t) {
+        c.waiting--;
         waiting--;
+        byDeadline.remove(t);
+    }
+
+    /**
+     * Takes a request that leaves without a slot (expired, cancelled, closed) out of its account's
+     * line. It was not served, so it costs its account nothing: the next request, if any, takes its
+     * place at the head with its start tag.
+     */
+    private void removeUnserved(Ticket t) {
+        ClassState c = classes[t.classIndex];
         Account a = c.accounts.get(t.request.account());
-        if (a == null) return;
-        a.waiting--;
-        if (!served && a.finishTag == t.finishTag) a.finishTag = t.startTag;
-        if (a.waiting == 0 && a.finishTag <= c.virtualTime) c.accounts.remove(t.request.account());
+        if (a.waiting.peekFirst() == t) {
+            c.backlogged.remove(a);
+            a.waiting.pollFirst();
+            if (!a.waiting.isEmpty()) {
+                a.headSeq = a.waiting.peekFirst().seq;
+                c.backlogged.add(a);
+            }
+        } else {
+            a.waiting.remove(t);
+        }
+        leave(c, t);
+        if (a.waiting.isEmpty() && a.finishTag <= c.virtualTime) c.accounts.remove(a.id);
     }
 
     private int expireLocked(long now) {
         int expired = 0;
         while (!byDeadline.isEmpty() && byDeadline.first().deadlineMillis <= now) {
             Ticket t = byDeadline.first();
-            removeWaiting(t, false);
+            removeUnserved(t);
             ClassState c = classes[t.classIndex];
             long maxWait = c.spec.maxWait().toMillis();
             long retry = retryAfter(estimateWait(t.classIndex, Double.POSITIVE_INFINITY), maxWait);
@@ -380,7 +448,7 @@ final class BackendQueue {
     }
 
     private void cancelLocked(Ticket t, long now) {
-        removeWaiting(t, false);
+        removeUnserved(t);
         ClassState c = classes[t.classIndex];
         c.cancelled++;
         t.cancel();
@@ -405,7 +473,7 @@ final class BackendQueue {
     }
 
     private Account account(ClassState c, String account) {
-        return c.accounts.computeIfAbsent(account, a -> new Account());
+        return c.accounts.computeIfAbsent(account, Account::new);
     }
 
     /** Forgets accounts with nothing waiting whose finish tag the class's virtual time has passed. */
@@ -413,7 +481,7 @@ final class BackendQueue {
         c.grantsSinceSweep = 0;
         for (Iterator<Account> it = c.accounts.values().iterator(); it.hasNext(); ) {
             Account a = it.next();
-            if (a.waiting == 0 && a.finishTag <= c.virtualTime) it.remove();
+            if (a.waiting.isEmpty() && a.finishTag <= c.virtualTime) it.remove();
         }
     }
 

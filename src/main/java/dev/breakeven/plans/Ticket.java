@@ -26,8 +26,6 @@ public final class Ticket {
     final long offeredAtMillis;
     final Condition changed;
     // set once under queue.lock, before the ticket is visible to anyone but the offering thread
-    double startTag;
-    double finishTag;
     long deadlineMillis;
     boolean callerDeadline;
     long estimatedWaitMillis;

@@ -193,6 +193,70 @@ class SchedulerOrderTest {
                 .allSatisfy(g -> assertThat(g).isBetween(38L, 42L));
     }
 
+    @Test
+    void requestsThatExpiredWithoutASlotCostTheirAccountNothing() {
+        SchedulerPolicy policy = SchedulerPolicy.defaults()
+                .withClasses(List.of(new PriorityClass("free", 0, Duration.ofSeconds(2), 1.0)));
+        ComputeScheduler s = new ComputeScheduler(
+                new SchedulerPolicy(policy.classes(), Duration.ofSeconds(1), Duration.ofSeconds(1), 100),
+                Map.of(GPU, 1),
+                clock);
+        Slot held = offer(s, "x", "free").slot();
+        offer(s, "unlucky", "free");
+        offer(s, "unlucky", "free");
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(s.expire()).isEqualTo(2);
+
+        Ticket again = offer(s, "unlucky", "free");
+        Ticket other = offer(s, "other", "free");
+        held.release();
+
+        assertThat(again.state())
+                .as("first in line again, as if it had never waited")
+                .isEqualTo(Ticket.State.GRANTED);
+        assertThat(other.state()).isEqualTo(Ticket.State.WAITING);
+    }
+
+    /**
+     * Free work 25 times what a backend of 4 slots serves, half of it from one account, the rest
+     * from nine others; requests wait at most 5 s, so most are refused on arrival and some expire.
+     * Each account still gets a tenth of the slots: the heavy one's refusals and expiries neither
+     * help it nor count against it.
+     */
+    @Test
+    void underOverloadWithRefusalsAndExpiries_anAccountSendingHalfTheLoadGetsATenth() {
+        SchedulerPolicy policy = SchedulerPolicy.defaults()
+                .withClasses(List.of(new PriorityClass("free", 0, Duration.ofSeconds(5), 1.0)));
+        ComputeScheduler s = new ComputeScheduler(policy, Map.of(GPU, 4), clock);
+        java.util.Random random = new java.util.Random(11);
+        Deque<Slot> running = new ArrayDeque<>();
+        List<Ticket> open = new ArrayList<>();
+        long[] grants = new long[10];
+        for (int step = 0; step < 3_000; step++) { // 100 ms each: 5 minutes
+            clock.advance(Duration.ofMillis(100));
+            while (!running.isEmpty() && running.peek().grantedAtMillis() <= clock.millis() - 1_000)
+                running.poll().release();
+            for (int i = 0; i < 10; i++) {
+                int account = random.nextBoolean() ? 0 : 1 + random.nextInt(9);
+                open.add(offer(s, "acct-" + account, "free"));
+            }
+            for (var it = open.iterator(); it.hasNext(); ) {
+                Ticket t = it.next();
+                if (t.state() == Ticket.State.WAITING) continue;
+                it.remove();
+                if (t.state() != Ticket.State.GRANTED) continue;
+                running.add(t.slot());
+                if (step >= 300) grants[Integer.parseInt(t.request().account().substring(5))]++;
+            }
+        }
+
+        SchedulerSnapshot.ClassLoad free = s.snapshot(GPU).of("free");
+        assertThat(free.refused()).containsKeys(Refusal.OVERLOADED, Refusal.WAIT_EXPIRED);
+        assertThat(jain(grants)).isGreaterThan(0.99);
+        long all = java.util.Arrays.stream(grants).sum();
+        assertThat((double) grants[0] / all).isBetween(0.08, 0.12);
+    }
+
     /** Jain's fairness index: 1 when all shares are equal, 1/n when one account has everything. */
     static double jain(long[] shares) {
         double sum = 0;
