@@ -20,7 +20,7 @@ import java.util.Map;
  *
  * <p><b>Headroom.</b> Each class and the classes below it may hold at most {@link
  * PriorityClass#slots} of a backend; what is left is kept for higher classes. With the suggested
- * policy, free work never holds more than 60% of a backend, so paid requests find a slot at once
+ * policy, free work never holds more than half of a backend, so paid requests find a slot at once
  * unless paid work itself fills the rest, and every slot released while paid requests wait goes
  * to them: under saturation it is free requests that are refused.
  *

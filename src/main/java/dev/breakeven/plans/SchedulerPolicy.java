@@ -24,8 +24,8 @@ import java.util.Set;
 public record SchedulerPolicy(
         List<PriorityClass> classes, Duration initialHoldEstimate, Duration minRetryAfter, int maxWaiting) {
 
-    /** Suggested free tier: refused after 5 s of queueing, at most 60% of any backend. */
-    public static final PriorityClass FREE = new PriorityClass("free", 0, Duration.ofSeconds(5), 0.6);
+    /** Suggested free tier: refused after 5 s of queueing, at most half of any backend. */
+    public static final PriorityClass FREE = new PriorityClass("free", 0, Duration.ofSeconds(5), 0.5);
     /** Suggested Plus: waits up to 30 s; free and plus together hold at most 85% of a backend. */
     public static final PriorityClass PLUS = new PriorityClass("plus", 1, Duration.ofSeconds(30), 0.85);
     /** Suggested Pro: waits up to 60 s; may hold the whole backend. */

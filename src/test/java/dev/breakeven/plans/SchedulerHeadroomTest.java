@@ -14,7 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Free work can never hold all of a backend: with the suggested policy free holds at most 60% of
+ * Free work can never hold all of a backend: with the suggested policy free holds at most half of
  * it, free and plus together 85%, so paid requests find a slot at once unless paid work fills the
  * rest, every slot released while paid work waits goes to it, and under saturation it is free
  * requests that are refused.
@@ -23,7 +23,7 @@ class SchedulerHeadroomTest {
     static final String GPU = "gpu";
 
     final TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
-    /** Capacity 10: free may hold 6, free and plus together 8, everyone 10. */
+    /** Capacity 10: free may hold 5, free and plus together 8, everyone 10. */
     final ComputeScheduler s = new ComputeScheduler(SchedulerPolicy.defaults(), Map.of(GPU, 10), clock);
 
     Ticket offer(String account, String cls) {
@@ -47,7 +47,7 @@ class SchedulerHeadroomTest {
         assertThat(snapshot.classes())
                 .extracting(SchedulerSnapshot.ClassLoad::name, SchedulerSnapshot.ClassLoad::slots)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("free", 6),
+                        org.assertj.core.groups.Tuple.tuple("free", 5),
                         org.assertj.core.groups.Tuple.tuple("plus", 8),
                         org.assertj.core.groups.Tuple.tuple("pro", 10));
     }
@@ -56,9 +56,9 @@ class SchedulerHeadroomTest {
     void freeWorkStopsAtItsShare_leavingSlotsIdleForPaidWork() {
         List<Ticket> free = flood("free", 100);
 
-        assertThat(count(free, Ticket.State.GRANTED)).isEqualTo(6);
+        assertThat(count(free, Ticket.State.GRANTED)).isEqualTo(5);
         assertThat(count(free, Ticket.State.REFUSED)).isPositive();
-        assertThat(s.snapshot(GPU).running()).isEqualTo(6);
+        assertThat(s.snapshot(GPU).running()).isEqualTo(5);
     }
 
     @Test
@@ -78,16 +78,16 @@ class SchedulerHeadroomTest {
         flood("free", 100);
         List<Ticket> plus = flood("plus", 5);
 
-        assertThat(count(plus, Ticket.State.GRANTED)).isEqualTo(2); // 6 free + 2 plus = 85% of 10
-        assertThat(count(plus, Ticket.State.WAITING)).isEqualTo(3);
+        assertThat(count(plus, Ticket.State.GRANTED)).isEqualTo(3); // 5 free + 3 plus = 85% of 10
+        assertThat(count(plus, Ticket.State.WAITING)).isEqualTo(2);
         assertThat(offer("q", "pro").state()).isEqualTo(Ticket.State.GRANTED);
         assertThat(offer("r", "pro").state()).isEqualTo(Ticket.State.GRANTED);
     }
 
     @Test
     void whenPaidWorkWaits_everyReleasedSlot_evenAFreeOne_goesToPaidWork_proFirst() {
-        List<Slot> free = flood("free", 6).stream().map(Ticket::slot).toList();
-        flood("pro", 4);
+        List<Slot> free = flood("free", 5).stream().map(Ticket::slot).toList();
+        flood("pro", 5);
         List<Ticket> freeWaiting = flood("free", 3);
         Ticket plus = offer("p", "plus");
         Ticket pro = offer("q", "pro");
@@ -105,8 +105,8 @@ class SchedulerHeadroomTest {
 
     @Test
     void aLowerClassNeverTakesTheLastSlotsEvenWhenNobodyElseWaits() {
-        flood("free", 6);
-        flood("plus", 2);
+        flood("free", 5);
+        flood("plus", 3);
 
         assertThat(offer("late", "free").state()).isNotEqualTo(Ticket.State.GRANTED);
         assertThat(offer("late", "plus").state()).isNotEqualTo(Ticket.State.GRANTED);
@@ -115,9 +115,9 @@ class SchedulerHeadroomTest {
 
     /**
      * Ten times more free work than the backend can serve, from 50 accounts at random, and paid work
-     * of a fifth of it (4 of the 8 slots kept for paid work): for ten simulated minutes no paid
+     * of a fifth of it (4 of the 10 slots kept for paid work): for ten simulated minutes no paid
      * request waits or is refused, free ones are refused by the thousand, and free never holds more
-     * than its 12 slots.
+     * than its 10 slots.
      */
     @Test
     void underTenfoldFreeOverload_paidRequestsAreNeverRefusedAndNeverWait() {
@@ -157,6 +157,6 @@ class SchedulerHeadroomTest {
         assertThat(end.of("plus").maxQueuedMillis()).isZero();
         assertThat(end.of("pro").maxQueuedMillis()).isZero();
         assertThat(end.of("free").refusedTotal()).isGreaterThan(50_000);
-        assertThat(freeMostHeld).isEqualTo(12);
+        assertThat(freeMostHeld).isEqualTo(10);
     }
 }

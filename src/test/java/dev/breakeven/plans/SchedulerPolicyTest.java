@@ -33,7 +33,7 @@ class SchedulerPolicyTest {
     }
 
     @ParameterizedTest(name = "capacity {0}: free {1}, plus {2}, pro {3}")
-    @CsvSource({"1, 1, 1, 1", "2, 1, 1, 2", "4, 2, 3, 4", "10, 6, 8, 10", "32, 19, 27, 32", "64, 38, 54, 64"})
+    @CsvSource({"1, 1, 1, 1", "2, 1, 1, 2", "4, 2, 3, 4", "10, 5, 8, 10", "32, 16, 27, 32", "64, 32, 54, 64"})
     void theSuggestedSharesInSlots_atLeastOneForEveryClass(int capacity, int free, int plus, int pro) {
         assertThat(SchedulerPolicy.FREE.slots(capacity)).isEqualTo(free);
         assertThat(SchedulerPolicy.PLUS.slots(capacity)).isEqualTo(plus);
