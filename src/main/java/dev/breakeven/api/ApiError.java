@@ -10,6 +10,7 @@ import dev.breakeven.inference.InferenceException;
 import dev.breakeven.ledger.LedgerException;
 import dev.breakeven.metering.MeteringException;
 import dev.breakeven.plans.PlanException;
+import dev.breakeven.plans.SchedulerException;
 import dev.breakeven.store.StoreException;
 
 /**
@@ -26,6 +27,7 @@ record ApiError(int status, String type, String code, String message, String par
             case PriceException e -> fromPrice(e);
             case BillingException e -> fromBilling(e);
             case PlanException e -> fromPlan(e);
+            case SchedulerException e -> fromScheduler(e);
             case LedgerException e -> fromLedger(e);
             case AssistantException e -> new ApiError(503, "server_error", e.code(), e.getMessage(), null, 1L);
             case MeteringException e ->
@@ -94,6 +96,30 @@ record ApiError(int status, String type, String code, String message, String par
                     default -> 400;
                 };
         return new ApiError(status, typeFor(status), e.code(), e.getMessage(), e.param(), e.retryAfterSeconds());
+    }
+
+    /** The backend (or this tier's share of it) is full: come back later, as OpenAI's 503 "overloaded" says. */
+    private static ApiError fromScheduler(SchedulerException e) {
+        return switch (e.code()) {
+            case "overloaded", "wait_expired", "deadline", "queue_full", "closed" ->
+                new ApiError(
+                        503,
+                        "server_error",
+                        e.code(),
+                        e.getMessage(),
+                        null,
+                        e.retryAfter() == null
+                                ? 1L
+                                : Math.max(1, (e.retryAfter().toMillis() + 999) / 1000));
+            default ->
+                new ApiError(
+                        500,
+                        "server_error",
+                        "internal_error",
+                        "The server had an error while processing your request.",
+                        null,
+                        null);
+        };
     }
 
     private static ApiError fromLedger(LedgerException e) {

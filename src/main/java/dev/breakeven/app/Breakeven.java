@@ -6,7 +6,6 @@ import dev.breakeven.access.KeyRing;
 import dev.breakeven.api.HttpApi;
 import dev.breakeven.assistant.Admission;
 import dev.breakeven.assistant.Assistant;
-import dev.breakeven.assistant.Capacity;
 import dev.breakeven.assistant.TurnMetrics;
 import dev.breakeven.billing.JdbiPriceRepository;
 import dev.breakeven.billing.Prepayment;
@@ -35,7 +34,9 @@ import dev.breakeven.metering.Durability;
 import dev.breakeven.metering.GroupCommitJournal;
 import dev.breakeven.metering.JdbiJournalRepository;
 import dev.breakeven.metering.Journal;
+import dev.breakeven.plans.ComputeScheduler;
 import dev.breakeven.plans.Entitlements;
+import dev.breakeven.plans.SchedulerMetrics;
 import dev.breakeven.store.Database;
 import dev.breakeven.store.DatabaseSettings;
 import dev.breakeven.store.Ids;
@@ -71,6 +72,7 @@ public final class Breakeven implements AutoCloseable {
     private final KeyRing keys;
     private final PriceBook prices;
     private final Books books;
+    private final ComputeScheduler scheduler;
     private final Map<String, Backend> backends;
     private final IdleWatch idleWatch;
     private final KnowledgeBases knowledge;
@@ -134,6 +136,9 @@ public final class Breakeven implements AutoCloseable {
         }
         Durability durability =
                 Durability.valueOf(config.metering().durability().toUpperCase());
+        SchedulerMetrics schedulerMetrics = new SchedulerMetrics(meters);
+        this.scheduler = ComputeCapacity.scheduler(config, clock, schedulerMetrics);
+        schedulerMetrics.bindGauges(scheduler);
         Prepayment prepayment = books.prepayment(config.billing());
         Entitlements entitlements = new Entitlements(PlanSettings.catalog(config), new InProcessCounters());
         Admission admission = new TurnAdmission(entitlements, prepayment, clock);
@@ -147,7 +152,7 @@ public final class Breakeven implements AutoCloseable {
                 new TokenCounter(),
                 new TurnMetrics(meters),
                 admission,
-                Capacity.UNLIMITED);
+                new ComputeCapacity(scheduler));
         HttpApi api = new HttpApi(new HttpApi.Parts(
                 keys,
                 prices,
@@ -402,6 +407,7 @@ public final class Breakeven implements AutoCloseable {
     public void close() {
         if (server.isRunning()) server.stop();
         health.close();
+        scheduler.close();
         journal.close();
         books.close();
         backends.values().forEach(Backend::close);

@@ -26,6 +26,10 @@ final class PlanSettings {
                 throw new ConfigException(key + ": " + e.getMessage());
             }
             if (!ids.add(plan.id())) throw new ConfigException(key + ".id '" + plan.id() + "' is used twice");
+            if (ComputeCapacity.policy().find(plan.priorityClass()) == null) {
+                throw new ConfigException(
+                        key + ".priority must be free, plus or pro, got '" + plan.priorityClass() + "'");
+            }
             for (String m : plan.models()) {
                 if (!models.contains(m))
                     throw new ConfigException(key + ".models names no configured model: '" + m + "'");

@@ -63,6 +63,7 @@ public final class Gateway implements AutoCloseable {
         private String llamaBackends = "";
         private String extraModels = "";
         private String billing = "";
+        private int mockCapacity = 64;
         private final Map<String, String> env = new java.util.HashMap<>(Map.of("MOCK_KEY", "upstream-secret"));
 
         private Builder(Path dir) {
@@ -133,6 +134,12 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /** How many generations the mock backend may run at once (the scheduler's capacity for it). */
+        public Builder mockCapacity(int capacity) {
+            this.mockCapacity = capacity;
+            return this;
+        }
+
         /** More top-level YAML for the configuration (e.g. {@code plans:} and {@code default_plan:}). */
         public Builder yaml(String topLevel) {
             this.billing += topLevel.endsWith("\n") ? topLevel : topLevel + "\n";
@@ -166,7 +173,7 @@ public final class Gateway implements AutoCloseable {
                     database: {url: "%s"}
                     metering: {durability: %s}
                     backends:
-                    %s  - {id: mock, type: openai, base_url: "%s", api_key_env: MOCK_KEY, first_byte_timeout_ms: %d, idle_timeout_ms: %d, %s}
+                    %s  - {id: mock, type: openai, base_url: "%s", api_key_env: MOCK_KEY, capacity: %d, first_byte_timeout_ms: %d, idle_timeout_ms: %d, %s}
                     models:
                       - {id: assistant, backends: [%s{backend: mock, model: mock-model}]}
                       - {id: unrouted, backends: []}
@@ -177,6 +184,7 @@ public final class Gateway implements AutoCloseable {
                             durability,
                             extraBackends,
                             upstream.baseUrl(),
+                            mockCapacity,
                             firstByteTimeoutMs,
                             idleTimeoutMs,
                             routing,

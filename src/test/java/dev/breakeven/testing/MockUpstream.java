@@ -53,6 +53,9 @@ public final class MockUpstream implements AutoCloseable {
     private final MockSettings settings;
     private final long createdSeconds = System.currentTimeMillis() / 1000;
     private final AtomicLong ids = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxInFlight =
+            new java.util.concurrent.atomic.AtomicInteger();
     private final AwaitableCounter requestCount = new AwaitableCounter();
     private final AwaitableCounter cancelledStreams = new AwaitableCounter();
     private final Deque<RecordedRequest> recorded = new ArrayDeque<>();
@@ -172,6 +175,21 @@ public final class MockUpstream implements AutoCloseable {
     }
 
     private void chat(ServerRequest req, ServerResponse res) throws InterruptedException {
+        int running = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(running, Math::max);
+        try {
+            serveChat(req, res);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** The most chat requests this mock has served at once. */
+    public int maxConcurrent() {
+        return maxInFlight.get();
+    }
+
+    private void serveChat(ServerRequest req, ServerResponse res) throws InterruptedException {
         long start = System.nanoTime();
         RecordedRequest request = record(req);
         if (!authorized(request, res)) {
