@@ -10,6 +10,7 @@ import dev.breakeven.inference.ModelCatalog;
 import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.plans.Entitlements;
+import dev.breakeven.plans.PlanChanges;
 import dev.breakeven.plans.PlanException;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
@@ -37,6 +38,7 @@ public final class HttpApi {
             Payments payments,
             Clock clock,
             Entitlements entitlements,
+            PlanChanges planChanges,
             Assistant assistant,
             ModelCatalog catalog,
             Router router,
@@ -71,11 +73,14 @@ public final class HttpApi {
                                 parts.wallets(),
                                 parts.prices(),
                                 parts.entitlements(),
+                                parts.planChanges(),
                                 parts.clock()))
                 .register(
                         "/admin/v1",
                         new AdminRoutes(auth, http, parts.keys(), parts.journal(), parts.router(), parts.prices()))
-                .register("/admin/v1", new WalletRoutes(auth, http, parts.keys(), parts.wallets(), parts.clock()))
+                .register(
+                        "/admin/v1",
+                        new WalletRoutes(auth, http, parts.keys(), parts.wallets(), parts.planChanges(), parts.clock()))
                 .register("/webhooks", new PaymentRoutes(http, parts.payments()))
                 .register(new OpsRoutes(http, parts.meters(), parts.journal(), parts.databaseReachable()))
                 .any(this::unknownRoute)

@@ -8,6 +8,7 @@ import dev.breakeven.billing.Wallets;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.metering.UsageQuery;
 import dev.breakeven.plans.Entitlements;
+import dev.breakeven.plans.PlanChanges;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -25,6 +26,7 @@ final class MeRoutes implements HttpService {
     private final Wallets wallets;
     private final PriceBook prices;
     private final Entitlements entitlements;
+    private final PlanChanges planChanges;
     private final java.time.Clock clock;
 
     MeRoutes(
@@ -34,7 +36,9 @@ final class MeRoutes implements HttpService {
             Wallets wallets,
             PriceBook prices,
             Entitlements entitlements,
+            PlanChanges planChanges,
             java.time.Clock clock) {
+        this.planChanges = planChanges;
         this.entitlements = entitlements;
         this.clock = clock;
         this.prices = prices;
@@ -46,7 +50,7 @@ final class MeRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", this::me).get("/usage", this::usage);
+        rules.get("/", this::me).get("/usage", this::usage).post("/plan", this::changePlan);
     }
 
     private void me(ServerRequest req, ServerResponse res) {
@@ -65,6 +69,12 @@ final class MeRoutes implements HttpService {
                 "wallet",
                 WalletView.json(http.mapper(), wallets.balance(caller.account().id())));
         http.send(res, 200, body);
+    }
+
+    /** {@code {"plan": "plus"}}: moves the caller to the plan, paying what it costs for the rest of the month. */
+    private void changePlan(ServerRequest req, ServerResponse res) {
+        Caller caller = auth.require(req, ANY_ROLE);
+        http.send(res, 200, PlanView.change(http, planChanges, caller.account(), http.readBody(req)));
     }
 
     private void usage(ServerRequest req, ServerResponse res) {

@@ -1,11 +1,14 @@
 package dev.breakeven.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakeven.access.Account;
 import dev.breakeven.cluster.Usage;
 import dev.breakeven.plans.Entitlements;
 import dev.breakeven.plans.Plan;
+import dev.breakeven.plans.PlanChanges;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,21 @@ final class PlanView {
         node.put("ads", p.ads());
         node.put("overage", p.overage().wire());
         return node;
+    }
+
+    /** Reads {@code {"plan": ID}}, changes the account's plan, and describes the change. */
+    static ObjectNode change(HttpJson http, PlanChanges changes, Account account, JsonNode body) {
+        if (!body.isObject()) throw new ApiProblem(400, "invalid_json", "The request body must be a JSON object.");
+        String planId = AdminRoutes.text(body, "plan", true);
+        PlanChanges.Change change = changes.change(account.id(), account.planId(), planId);
+        ObjectNode out = http.mapper().createObjectNode();
+        out.put("object", "plan.change");
+        out.put("account_id", account.id());
+        out.put("from", change.from() == null ? null : change.from().id());
+        out.put("to", change.to().id());
+        out.put("charged_micros", change.chargedMicros());
+        out.set("plan", plan(http.mapper(), change.to()));
+        return out;
     }
 
     static ObjectNode standing(ObjectMapper json, Entitlements.Standing s) {

@@ -7,6 +7,7 @@ import dev.breakeven.access.Account;
 import dev.breakeven.access.KeyRing;
 import dev.breakeven.access.Role;
 import dev.breakeven.billing.Wallets;
+import dev.breakeven.plans.PlanChanges;
 import dev.breakeven.store.Ids;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -15,7 +16,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
 import java.util.Set;
 
-/** The operator's view of wallets under {@code /admin/v1/accounts/{account}}: the balance and grants. */
+/** The operator's view of an account's money under {@code /admin/v1/accounts/{account}}: wallet, grants, plan. */
 final class WalletRoutes implements HttpService {
     private static final Set<Role> OPERATOR = Set.of(Role.OPERATOR);
     private static final int MAX_GRANT_ID = 100;
@@ -24,10 +25,13 @@ final class WalletRoutes implements HttpService {
     private final HttpJson http;
     private final KeyRing keys;
     private final Wallets wallets;
+    private final PlanChanges planChanges;
     private final Clock clock;
     private final Ids ids;
 
-    WalletRoutes(Authenticator auth, HttpJson http, KeyRing keys, Wallets wallets, Clock clock) {
+    WalletRoutes(
+            Authenticator auth, HttpJson http, KeyRing keys, Wallets wallets, PlanChanges planChanges, Clock clock) {
+        this.planChanges = planChanges;
         this.auth = auth;
         this.http = http;
         this.keys = keys;
@@ -38,13 +42,22 @@ final class WalletRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/accounts/{account}/wallet", this::wallet).post("/accounts/{account}/credits", this::grant);
+        rules.get("/accounts/{account}/wallet", this::wallet)
+                .post("/accounts/{account}/credits", this::grant)
+                .post("/accounts/{account}/plan", this::changePlan);
     }
 
     private Account account(ServerRequest req) {
         String nameOrId = req.path().pathParameters().get("account");
         return keys.account(nameOrId)
                 .orElseThrow(() -> new AccessException("account_not_found", "No account named '" + nameOrId + "'."));
+    }
+
+    /** {@code {"plan": "pro"}}: moves the account to the plan, paid from its wallet for the rest of the month. */
+    private void changePlan(ServerRequest req, ServerResponse res) {
+        auth.require(req, OPERATOR);
+        Account account = account(req);
+        http.send(res, 200, PlanView.change(http, planChanges, account, http.readBody(req)));
     }
 
     private void wallet(ServerRequest req, ServerResponse res) {

@@ -13,6 +13,7 @@ import dev.breakeven.billing.Price;
 import dev.breakeven.billing.PriceBook;
 import dev.breakeven.billing.PriceException;
 import dev.breakeven.billing.PriceKind;
+import dev.breakeven.billing.Subscriptions;
 import dev.breakeven.billing.Wallets;
 import dev.breakeven.cluster.InProcessCounters;
 import dev.breakeven.inference.Backend;
@@ -36,6 +37,7 @@ import dev.breakeven.metering.JdbiJournalRepository;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.plans.ComputeScheduler;
 import dev.breakeven.plans.Entitlements;
+import dev.breakeven.plans.PlanChanges;
 import dev.breakeven.plans.SchedulerMetrics;
 import dev.breakeven.store.Database;
 import dev.breakeven.store.DatabaseSettings;
@@ -160,6 +162,13 @@ public final class Breakeven implements AutoCloseable {
                 books.payments(config.billing(), env, ref -> keys.account(ref).map(a -> a.id())),
                 clock,
                 entitlements,
+                new PlanChanges(
+                        entitlements.catalog(),
+                        new Subscriptions(books.ledger, books.wallets),
+                        prices,
+                        keys::setPlan,
+                        ids,
+                        clock),
                 assistant,
                 catalog,
                 router,

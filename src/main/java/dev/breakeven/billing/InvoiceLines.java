@@ -38,18 +38,27 @@ final class InvoiceLines {
      */
     static boolean billable(String account, Transfer t) {
         if (t.phase() != Transfer.Phase.POSTED && t.phase() != Transfer.Phase.POST) return false;
-        if (UsageLegs.CODE.equals(t.code())) return owns(account, t.debitAccount());
+        if (UsageLegs.CODE.equals(t.code()) || Subscriptions.CODE.equals(t.code()))
+            return owns(account, t.debitAccount());
         return "correction".equals(t.code()) && owns(account, t.creditAccount());
     }
 
     List<InvoiceLine> of(String account, long periodStart, List<StoredTransfer> billed) {
         Map<String, Long> charged = new HashMap<>(); // event id -> amount
+        Map<String, Long> subscriptions = new TreeMap<>(); // plan id -> amount
         long grantedUsed = 0, paidUsed = 0;
         List<InvoiceLine> corrections = new ArrayList<>();
         for (StoredTransfer st : billed) {
             Transfer t = st.transfer();
             if (!billable(account, t)) continue;
-            if (UsageLegs.CODE.equals(t.code())) {
+            if (Subscriptions.CODE.equals(t.code())) {
+                subscriptions.merge(t.reference(), t.amount(), Long::sum);
+                switch (kindOf(account, t.debitAccount())) {
+                    case USER_WALLET_GRANTED -> grantedUsed += t.amount();
+                    case USER_WALLET_PAID -> paidUsed += t.amount();
+                    default -> {}
+                }
+            } else if (UsageLegs.CODE.equals(t.code())) {
                 charged.merge(t.reference(), t.amount(), Long::sum);
                 switch (kindOf(account, t.debitAccount())) {
                     case USER_WALLET_GRANTED -> grantedUsed += t.amount();
@@ -65,7 +74,10 @@ final class InvoiceLines {
                 }
             }
         }
-        List<InvoiceLine> out = new ArrayList<>(usage(charged, periodStart));
+        List<InvoiceLine> out = new ArrayList<>();
+        subscriptions.forEach(
+                (plan, amount) -> out.add(InvoiceLine.subscription("Plan " + plan + " (prorated)", 1, amount)));
+        out.addAll(usage(charged, periodStart));
         out.addAll(corrections);
         if (grantedUsed > 0) out.add(InvoiceLine.credit("Granted credits applied", grantedUsed));
         if (paidUsed > 0) out.add(InvoiceLine.credit("Prepaid credits applied", paidUsed));

@@ -111,4 +111,37 @@ class PlansApiTest {
             if (!included) assertThat(m.get("upgrade_to").asText()).isEqualTo("plus");
         }
     }
+
+    @Test
+    void changingPlan_paysTheRestOfTheMonthFromTheWallet_andUnlocksItsModels() {
+        String key = key("m5");
+        String account = gw.server.keys().account("m5").orElseThrow().id();
+        String plus = "{\"plan\":\"plus\"}";
+
+        HttpResponse<String> broke = gw.post("/v1/me/plan", key, plus);
+        assertThat(broke.statusCode()).isEqualTo(429);
+        assertThat(error(broke).get("code").asText()).isEqualTo("insufficient_quota");
+        assertThat(Gateway.json(gw.get("/v1/me", key)).get("plan").get("id").asText())
+                .isEqualTo("free");
+
+        gw.server.wallets().grant(account, 30_000_000, "m5-start", null, System.currentTimeMillis());
+        HttpResponse<String> upgraded = gw.post("/v1/me/plan", key, plus);
+
+        assertThat(upgraded.statusCode()).isEqualTo(200);
+        long charged = Gateway.json(upgraded).get("charged_micros").asLong();
+        assertThat(charged).isPositive().isLessThanOrEqualTo(20_000_000);
+        assertThat(gw.server.wallets().balance(account).available()).isEqualTo(30_000_000 - charged);
+        assertThat(Gateway.json(gw.get("/v1/me", key)).get("plan").get("id").asText())
+                .isEqualTo("plus");
+        assertThat(chat(key, "unrouted", "").statusCode())
+                .as("plus includes it: no longer a 403")
+                .isNotEqualTo(403);
+
+        HttpResponse<String> down = gw.post("/v1/me/plan", key, "{\"plan\":\"free\"}");
+        assertThat(Gateway.json(down).get("charged_micros").asLong()).isZero();
+        assertThat(gw.post("/v1/me/plan", key, "{\"plan\":\"gold\"}").statusCode())
+                .isEqualTo(404);
+        assertThat(gw.post("/v1/me/plan", key, "{\"plan\":5}").statusCode()).isEqualTo(400);
+        assertThat(gw.server.audit()).isEmpty();
+    }
 }
