@@ -43,7 +43,10 @@ final class TurnAdmission implements Admission {
         if (!pass.model().equals(turn.model())) headers.put("x-breakeven-downgraded-from", turn.model());
         String priorityClass =
                 pass.plan() == null ? Admitted.DEFAULT_CLASS : pass.plan().priorityClass();
-        return new Admitted(pass.model(), pass.included(), headers, priorityClass, event -> {
+        Integer outputCap = pass.plan() == null || pass.plan().maxOutputTokens() == 0
+                ? null
+                : (int) Math.min(Integer.MAX_VALUE, pass.plan().maxOutputTokens());
+        return new Admitted(pass.model(), pass.included(), headers, priorityClass, outputCap, event -> {
             if (event == null) pass.abandoned(clock.millis());
             else pass.finished(event.totalTokens(), clock.millis());
         });

@@ -43,6 +43,8 @@ public interface Admission {
      * @param included whether its tokens are covered by a plan rather than charged to the wallet
      * @param headers response headers (rate limits) to send with the answer
      * @param priorityClass where its generations queue for capacity ({@link Capacity})
+     * @param outputCap the most output tokens it may generate, applied as {@code max_tokens} when
+     *     the request set none; null for no cap
      * @param onEnd called once with the turn's usage event when it ends (finished, failed or
      *     cancelled), or with null when it ended without one
      */
@@ -51,12 +53,13 @@ public interface Admission {
             boolean included,
             Map<String, String> headers,
             String priorityClass,
+            Integer outputCap,
             Consumer<UsageEvent> onEnd) {
         /** The class of turns no plan places. */
         public static final String DEFAULT_CLASS = "default";
 
         public static Admitted asAsked(String model) {
-            return new Admitted(model, false, Map.of(), DEFAULT_CLASS, event -> {});
+            return new Admitted(model, false, Map.of(), DEFAULT_CLASS, null, event -> {});
         }
     }
 }

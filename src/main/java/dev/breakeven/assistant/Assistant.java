@@ -95,7 +95,7 @@ public final class Assistant {
     public Answer answer(Requester who, ChatRequest request) {
         Turn turn = begin(who, request);
         Served<Completion> served = turn.run(
-                route -> route.backend().complete(new GenerationRequest(request, route.upstreamModel())), null);
+                route -> route.backend().complete(new GenerationRequest(turn.request, route.upstreamModel())), null);
         ObjectNode body = served.result().body();
         body.put("id", turn.id);
         body.put("model", turn.model.id());
@@ -128,7 +128,7 @@ public final class Assistant {
         Served<StreamEnd> served;
         try {
             served = turn.run(
-                    route -> route.backend().stream(new GenerationRequest(request, route.upstreamModel()), relay),
+                    route -> route.backend().stream(new GenerationRequest(turn.request, route.upstreamModel()), relay),
                     relay);
         } catch (ClientGoneException e) {
             UsageEvent event = turn.event(
@@ -178,7 +178,10 @@ public final class Assistant {
             admitted.onEnd().accept(null);
             throw e;
         }
-        return new Turn(who, request, model, id, admittedAt, System.nanoTime(), admitted);
+        ChatRequest capped = admitted.outputCap() != null && request.maxTokens() == null
+                ? request.withMaxTokens(admitted.outputCap())
+                : request;
+        return new Turn(who, capped, model, id, admittedAt, System.nanoTime(), admitted);
     }
 
     private static void requireRoutes(ModelCatalog.Model model) {

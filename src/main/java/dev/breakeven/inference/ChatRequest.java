@@ -20,6 +20,16 @@ public record ChatRequest(
         ObjectNode streamOptions,
         Integer maxTokens) {
 
+    /**
+     * This request with {@code max_tokens} set to {@code max} (a plan's output cap for a request
+     * that set none); the client's other fields are unchanged.
+     */
+    public ChatRequest withMaxTokens(int max) {
+        ObjectNode copy = body.deepCopy();
+        copy.put("max_tokens", max);
+        return new ChatRequest(copy, model, stream, includeUsage, streamOptions, max);
+    }
+
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
     /**

@@ -70,6 +70,14 @@ class PlansApiTest {
     }
 
     @Test
+    void aRequestWithoutMaxTokens_isCappedAtThePlansOutput_whenItReachesTheModel() {
+        HttpResponse<String> res = chat(key("m6"), "assistant", "");
+
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(gw.upstream.lastRequest().body().get("max_tokens").asInt()).isEqualTo(50);
+    }
+
+    @Test
     void requestsBeyondTheRate_are429_withRetryAfterAndOpenAisHeaders() {
         String key = key("m3");
         HttpResponse<String> ok = chat(key, "assistant", ",\"max_tokens\":10");
