@@ -129,8 +129,8 @@ final class BackendQueue {
                 return t;
             }
             Account account = c.accounts.get(request.account());
-            if (canTake(k)) {
-                // nobody of this class waits (else it could not take one either)
+            if (c.waiting == 0 && canTake(k)) {
+                // a class with waiters cannot take a slot (they would have had it): never jump the line
                 Account a = account(c, request.account());
                 double start = Math.max(c.virtualTime, a.finishTag);
                 a.finishTag = start + share(request);
