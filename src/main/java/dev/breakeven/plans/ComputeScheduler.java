@@ -26,11 +26,11 @@ import java.util.Map;
  *
  * <p><b>Waits and refusals.</b> A request that cannot get a slot at once waits, unless its
  * estimated wait is longer than its class's {@link PriorityClass#maxWait()} (or its caller's
- * deadline): then it is refused at once with a {@link Refusal} saying why and when to try again. A
+ * deadline): then it is refused at once with a {@link SlotRefusal} saying why and when to try again. A
  * request still waiting at its deadline is refused then. Callers may instead offer it on another
  * backend (a smaller model): the scheduler only refuses; downgrading is the plan's policy.
  *
- * <p><b>Two ways in.</b> {@link #offer} never blocks: it answers with a {@link Ticket} that is
+ * <p><b>Two ways in.</b> {@link #offer} never blocks: it answers with a {@link SlotTicket} that is
  * granted, refused, or waiting, and waiting tickets move on when another call ({@link
  * Slot#release()}, {@link #expire()}, {@link #cancel}, {@link #offer}) runs; with a controlled
  * {@link Clock} tests drive it step by step without threads. {@link #acquire} blocks the calling
@@ -42,7 +42,7 @@ import java.util.Map;
 public final class ComputeScheduler implements AutoCloseable {
     private final SchedulerPolicy policy;
     private final Clock clock;
-    private final Map<String, BackendQueue> backends = new LinkedHashMap<>();
+    private final Map<String, SlotQueue> backends = new LinkedHashMap<>();
 
     /**
      * @param capacities each backend's id and its capacity (at least 1), e.g. from the
@@ -57,7 +57,7 @@ public final class ComputeScheduler implements AutoCloseable {
         capacities.forEach((id, capacity) -> {
             if (capacity == null || capacity < 1)
                 throw new SchedulerException("invalid_policy", "backend " + id + ": capacity must be at least 1");
-            backends.put(id, new BackendQueue(id, capacity, policy, clock, listener));
+            backends.put(id, new SlotQueue(id, capacity, policy, clock, listener));
         });
     }
 
@@ -74,7 +74,7 @@ public final class ComputeScheduler implements AutoCloseable {
      *
      * @throws SchedulerException {@code unknown_backend} or {@code unknown_class}
      */
-    public Ticket offer(SlotRequest request) {
+    public SlotTicket offer(SlotRequest request) {
         return queue(request.backend()).offer(request, Long.MAX_VALUE);
     }
 
@@ -85,7 +85,7 @@ public final class ComputeScheduler implements AutoCloseable {
      *
      * @throws SchedulerException {@code unknown_backend} or {@code unknown_class}
      */
-    public Ticket offer(SlotRequest request, Instant deadline) {
+    public SlotTicket offer(SlotRequest request, Instant deadline) {
         return queue(request.backend()).offer(request, deadline.toEpochMilli());
     }
 
@@ -102,7 +102,7 @@ public final class ComputeScheduler implements AutoCloseable {
      *     withdrawn (or its slot, if granted meanwhile, released), so nothing is left held
      */
     public Slot acquire(SlotRequest request, Duration timeout) throws InterruptedException {
-        BackendQueue queue = queue(request.backend());
+        SlotQueue queue = queue(request.backend());
         long now = clock.millis();
         long deadline = timeout.compareTo(Duration.ofDays(365)) > 0 ? Long.MAX_VALUE : now + timeout.toMillis();
         return queue.await(queue.offer(request, deadline));
@@ -111,11 +111,11 @@ public final class ComputeScheduler implements AutoCloseable {
     /**
      * Withdraws a waiting request.
      *
-     * @return true when it was waiting and is now {@link Ticket.State#CANCELLED}; false when it had
+     * @return true when it was waiting and is now {@link SlotTicket.State#CANCELLED}; false when it had
      *     already been granted (the caller then holds its slot and must release it), refused or
      *     cancelled
      */
-    public boolean cancel(Ticket ticket) {
+    public boolean cancel(SlotTicket ticket) {
         return ticket.queue.cancel(ticket);
     }
 
@@ -129,7 +129,7 @@ public final class ComputeScheduler implements AutoCloseable {
      */
     public int expire() {
         int expired = 0;
-        for (BackendQueue q : backends.values()) expired += q.expire();
+        for (SlotQueue q : backends.values()) expired += q.expire();
         return expired;
     }
 
@@ -151,7 +151,7 @@ public final class ComputeScheduler implements AutoCloseable {
     /** Every backend's state and counts. */
     public List<SchedulerSnapshot> snapshots() {
         List<SchedulerSnapshot> out = new ArrayList<>(backends.size());
-        for (BackendQueue q : backends.values()) out.add(q.snapshot());
+        for (SlotQueue q : backends.values()) out.add(q.snapshot());
         return out;
     }
 
@@ -161,11 +161,11 @@ public final class ComputeScheduler implements AutoCloseable {
      */
     @Override
     public void close() {
-        for (BackendQueue q : backends.values()) q.close();
+        for (SlotQueue q : backends.values()) q.close();
     }
 
-    private BackendQueue queue(String backend) {
-        BackendQueue q = backends.get(backend);
+    private SlotQueue queue(String backend) {
+        SlotQueue q = backends.get(backend);
         if (q == null)
             throw new SchedulerException("unknown_backend", "the scheduler has no backend '" + backend + "'");
         return q;

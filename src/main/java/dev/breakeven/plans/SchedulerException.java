@@ -20,7 +20,7 @@ import java.time.Duration;
  *       which)
  * </ul>
  *
- * The first five are refusals ({@link Refusal#code()}): they carry a {@link #retryAfter()} and the
+ * The first five are refusals ({@link SlotRefusal#code()}): they carry a {@link #retryAfter()} and the
  * time the request had already {@link #queued()}; for the others both are zero. The HTTP API maps
  * refusals to 503 with {@code Retry-After} (see docs/scheduler.md).
  */
@@ -41,7 +41,7 @@ public final class SchedulerException extends RuntimeException {
     }
 
     /** The exception a blocking caller gets for a refusal. */
-    public static SchedulerException of(Refusal refusal) {
+    public static SchedulerException of(SlotRefusal refusal) {
         return new SchedulerException(
                 refusal.code(),
                 refusal.message(),

@@ -17,8 +17,8 @@ public interface SchedulerListener {
     /** A request got a slot after waiting {@link Slot#queuedMillis()}. */
     default void granted(Slot slot) {}
 
-    /** A request was refused, on arrival or after waiting {@link Refusal#queuedMillis()}. */
-    default void refused(SlotRequest request, Refusal refusal) {}
+    /** A request was refused, on arrival or after waiting {@link SlotRefusal#queuedMillis()}. */
+    default void refused(SlotRequest request, SlotRefusal refusal) {}
 
     /** A waiting request was withdrawn by its caller after {@code queuedMillis}. */
     default void cancelled(SlotRequest request, long queuedMillis) {}

@@ -60,7 +60,7 @@ public final class SchedulerMetrics implements SchedulerListener {
     }
 
     @Override
-    public void refused(SlotRequest request, Refusal refusal) {
+    public void refused(SlotRequest request, SlotRefusal refusal) {
         Counter.builder("breakeven.scheduler.refusals")
                 .tag("backend", request.backend())
                 .tag("class", request.priorityClass())

@@ -28,7 +28,7 @@ public record SchedulerSnapshot(
      * @param granted slots granted so far
      * @param queuedMillisTotal the sum of the waits of the granted requests
      * @param maxQueuedMillis the longest wait of a granted request
-     * @param refused refusals so far by code ({@link Refusal#code()})
+     * @param refused refusals so far by code ({@link SlotRefusal#code()})
      * @param cancelled waiting requests withdrawn by their callers so far
      */
     public record ClassLoad(

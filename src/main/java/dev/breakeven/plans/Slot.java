@@ -6,7 +6,7 @@ package dev.breakeven.plans;
  * whatever else released it. Thread-safe.
  */
 public final class Slot implements AutoCloseable {
-    private final BackendQueue queue;
+    private final SlotQueue queue;
     private final SlotRequest request;
     private final int classIndex;
     private final long queuedMillis;
@@ -14,7 +14,7 @@ public final class Slot implements AutoCloseable {
     // guarded by queue.lock
     boolean released;
 
-    Slot(BackendQueue queue, SlotRequest request, int classIndex, long queuedMillis, long grantedAtMillis) {
+    Slot(SlotQueue queue, SlotRequest request, int classIndex, long queuedMillis, long grantedAtMillis) {
         this.queue = queue;
         this.request = request;
         this.classIndex = classIndex;

@@ -51,7 +51,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Time to first token (TTFT) is measured by the client from the request's arrival at the gate to
  * the first token event. Each loaded phase runs {@code loaded} seconds, of which the first {@code
  * ramp} are not measured (queues fill); the unloaded phase runs {@code unloaded} seconds. A round
- * runs the three phases in turn; tables give each round and the median over rounds.
+ * runs the three phases in turn, all three with the same arrivals (round r draws them from seed
+ * {@code bench.seed + r}, so runs repeat the same workload); tables give each round and the median
+ * over rounds.
  *
  * <p>Why the mock over HTTP and in this JVM: the issue asks for the mock upstream; its pacing
  * (sleeps measured from the request's arrival) gives real generation durations, and the HTTP
@@ -63,6 +65,7 @@ import java.util.concurrent.locks.LockSupport;
  * java -cp … dev.breakeven.bench.SchedulerBench [--quick] [--out FILE] [--summary FILE]
  *     -Dbench.capacity=32 -Dbench.ttftMs=250 -Dbench.tokens=50 -Dbench.tokensPerSecond=50
  *     -Dbench.rounds=3 -Dbench.loadedSeconds=45 -Dbench.unloadedSeconds=30 -Dbench.rampSeconds=6
+ *     -Dbench.seed=1000
  * </pre>
  */
 public final class SchedulerBench {
@@ -243,6 +246,7 @@ public final class SchedulerBench {
     }
 
     private void run(Report report, int rounds, int loaded, int unloaded, int ramp) throws Exception {
+        long firstSeed = Long.getLong("bench.seed", 1_000);
         double freeRate = 10 * capacity / nominalSeconds;
         double paidRate = 0.2 * capacity / nominalSeconds;
         String loadAtStart = Machine.loadAverage();
@@ -251,7 +255,7 @@ public final class SchedulerBench {
         phase("fifo", new FifoGate(capacity), freeRate, paidRate, Math.min(loaded, 10), 0, 2);
         List<List<Phase>> byRound = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            long seed = 1_000 + r;
+            long seed = firstSeed + r;
             Report.progress(TITLE + ": round " + (r + 1) + " of " + rounds + ", unloaded (" + unloaded + " s)");
             Phase reference = phase("unloaded", new SchedulerGate(capacity), 0, paidRate, unloaded, 1, seed);
             Report.progress(TITLE + ": round " + (r + 1) + ", scheduler (" + loaded + " s)");

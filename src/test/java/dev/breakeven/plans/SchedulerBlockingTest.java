@@ -67,17 +67,17 @@ class SchedulerBlockingTest {
     void aSlotIsReleasedExactlyOnce_howeverOftenItIsClosed() {
         ComputeScheduler s = scheduler(1, clock);
         Slot held = s.offer(SlotRequest.of(GPU, "a", "pro")).slot();
-        Ticket first = s.offer(SlotRequest.of(GPU, "b", "pro"));
-        Ticket second = s.offer(SlotRequest.of(GPU, "c", "pro"));
+        SlotTicket first = s.offer(SlotRequest.of(GPU, "b", "pro"));
+        SlotTicket second = s.offer(SlotRequest.of(GPU, "c", "pro"));
 
         assertThat(held.release()).isTrue();
         assertThat(held.release()).isFalse();
         held.close();
 
-        assertThat(first.state()).isEqualTo(Ticket.State.GRANTED);
+        assertThat(first.state()).isEqualTo(SlotTicket.State.GRANTED);
         assertThat(second.state())
                 .as("a second release must not free a second slot")
-                .isEqualTo(Ticket.State.WAITING);
+                .isEqualTo(SlotTicket.State.WAITING);
         assertThat(s.snapshot(GPU).running()).isEqualTo(1);
     }
 
@@ -122,7 +122,7 @@ class SchedulerBlockingTest {
         assertThatThrownBy(() -> waiter.get(10, TimeUnit.SECONDS))
                 .cause()
                 .isInstanceOfSatisfying(SchedulerException.class, e -> {
-                    assertThat(e.code()).isEqualTo(Refusal.WAIT_EXPIRED);
+                    assertThat(e.code()).isEqualTo(SlotRefusal.WAIT_EXPIRED);
                     assertThat(e.queued()).isEqualTo(Duration.ofSeconds(60));
                     assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(1));
                 });
@@ -136,7 +136,7 @@ class SchedulerBlockingTest {
         // the next slot is expected in 10 s, the initial hold estimate; free waits 5 s at most
         assertThatThrownBy(() -> s.acquire(SlotRequest.of(GPU, "b", "free"), LONG))
                 .isInstanceOfSatisfying(SchedulerException.class, e -> {
-                    assertThat(e.code()).isEqualTo(Refusal.OVERLOADED);
+                    assertThat(e.code()).isEqualTo(SlotRefusal.OVERLOADED);
                     assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(5)); // 10 s estimated − 5 s
                     assertThat(e.queued()).isZero();
                 });

@@ -26,17 +26,17 @@ class SchedulerHeadroomTest {
     /** Capacity 10: free may hold 5, free and plus together 8, everyone 10. */
     final ComputeScheduler s = new ComputeScheduler(SchedulerPolicy.defaults(), Map.of(GPU, 10), clock);
 
-    Ticket offer(String account, String cls) {
+    SlotTicket offer(String account, String cls) {
         return s.offer(SlotRequest.of(GPU, account, cls));
     }
 
-    List<Ticket> flood(String cls, int n) {
-        List<Ticket> tickets = new ArrayList<>();
+    List<SlotTicket> flood(String cls, int n) {
+        List<SlotTicket> tickets = new ArrayList<>();
         for (int i = 0; i < n; i++) tickets.add(offer(cls + "-" + i % 7, cls));
         return tickets;
     }
 
-    static long count(List<Ticket> tickets, Ticket.State state) {
+    static long count(List<SlotTicket> tickets, SlotTicket.State state) {
         return tickets.stream().filter(t -> t.state() == state).count();
     }
 
@@ -54,10 +54,10 @@ class SchedulerHeadroomTest {
 
     @Test
     void freeWorkStopsAtItsShare_leavingSlotsIdleForPaidWork() {
-        List<Ticket> free = flood("free", 100);
+        List<SlotTicket> free = flood("free", 100);
 
-        assertThat(count(free, Ticket.State.GRANTED)).isEqualTo(5);
-        assertThat(count(free, Ticket.State.REFUSED)).isPositive();
+        assertThat(count(free, SlotTicket.State.GRANTED)).isEqualTo(5);
+        assertThat(count(free, SlotTicket.State.REFUSED)).isPositive();
         assertThat(s.snapshot(GPU).running()).isEqualTo(5);
     }
 
@@ -65,42 +65,42 @@ class SchedulerHeadroomTest {
     void aPaidRequestArrivingWhileFreeWorkHoldsAllItMay_getsASlotAtOnce() {
         flood("free", 100);
 
-        Ticket plus = offer("p", "plus");
-        Ticket pro = offer("q", "pro");
+        SlotTicket plus = offer("p", "plus");
+        SlotTicket pro = offer("q", "pro");
 
-        assertThat(plus.state()).isEqualTo(Ticket.State.GRANTED);
+        assertThat(plus.state()).isEqualTo(SlotTicket.State.GRANTED);
         assertThat(plus.slot().queuedMillis()).isZero();
-        assertThat(pro.state()).isEqualTo(Ticket.State.GRANTED);
+        assertThat(pro.state()).isEqualTo(SlotTicket.State.GRANTED);
     }
 
     @Test
     void plusStopsAtItsShareToo_keepingTheLastSlotsForPro() {
         flood("free", 100);
-        List<Ticket> plus = flood("plus", 5);
+        List<SlotTicket> plus = flood("plus", 5);
 
-        assertThat(count(plus, Ticket.State.GRANTED)).isEqualTo(3); // 5 free + 3 plus = 85% of 10
-        assertThat(count(plus, Ticket.State.WAITING)).isEqualTo(2);
-        assertThat(offer("q", "pro").state()).isEqualTo(Ticket.State.GRANTED);
-        assertThat(offer("r", "pro").state()).isEqualTo(Ticket.State.GRANTED);
+        assertThat(count(plus, SlotTicket.State.GRANTED)).isEqualTo(3); // 5 free + 3 plus = 85% of 10
+        assertThat(count(plus, SlotTicket.State.WAITING)).isEqualTo(2);
+        assertThat(offer("q", "pro").state()).isEqualTo(SlotTicket.State.GRANTED);
+        assertThat(offer("r", "pro").state()).isEqualTo(SlotTicket.State.GRANTED);
     }
 
     @Test
     void whenPaidWorkWaits_everyReleasedSlot_evenAFreeOne_goesToPaidWork_proFirst() {
-        List<Slot> free = flood("free", 5).stream().map(Ticket::slot).toList();
+        List<Slot> free = flood("free", 5).stream().map(SlotTicket::slot).toList();
         flood("pro", 5);
-        List<Ticket> freeWaiting = flood("free", 3);
-        Ticket plus = offer("p", "plus");
-        Ticket pro = offer("q", "pro");
-        assertThat(plus.state()).isEqualTo(Ticket.State.WAITING);
-        assertThat(pro.state()).isEqualTo(Ticket.State.WAITING);
+        List<SlotTicket> freeWaiting = flood("free", 3);
+        SlotTicket plus = offer("p", "plus");
+        SlotTicket pro = offer("q", "pro");
+        assertThat(plus.state()).isEqualTo(SlotTicket.State.WAITING);
+        assertThat(pro.state()).isEqualTo(SlotTicket.State.WAITING);
 
         free.get(0).release();
-        assertThat(pro.state()).isEqualTo(Ticket.State.GRANTED);
-        assertThat(plus.state()).isEqualTo(Ticket.State.WAITING);
+        assertThat(pro.state()).isEqualTo(SlotTicket.State.GRANTED);
+        assertThat(plus.state()).isEqualTo(SlotTicket.State.WAITING);
         free.get(1).release();
-        assertThat(plus.state()).isEqualTo(Ticket.State.GRANTED);
+        assertThat(plus.state()).isEqualTo(SlotTicket.State.GRANTED);
 
-        assertThat(count(freeWaiting, Ticket.State.GRANTED)).isZero();
+        assertThat(count(freeWaiting, SlotTicket.State.GRANTED)).isZero();
     }
 
     @Test
@@ -108,8 +108,8 @@ class SchedulerHeadroomTest {
         flood("free", 5);
         flood("plus", 3);
 
-        assertThat(offer("late", "free").state()).isNotEqualTo(Ticket.State.GRANTED);
-        assertThat(offer("late", "plus").state()).isNotEqualTo(Ticket.State.GRANTED);
+        assertThat(offer("late", "free").state()).isNotEqualTo(SlotTicket.State.GRANTED);
+        assertThat(offer("late", "plus").state()).isNotEqualTo(SlotTicket.State.GRANTED);
         assertThat(s.snapshot(GPU).running()).isEqualTo(8);
     }
 
@@ -125,7 +125,7 @@ class SchedulerHeadroomTest {
         Random random = new Random(7);
         // every generation holds its slot 2 s; the simulation moves in steps of 100 ms
         Deque<Slot> running = new ArrayDeque<>();
-        List<Ticket> waiting = new ArrayList<>();
+        List<SlotTicket> waiting = new ArrayList<>();
         long paidOffered = 0;
         int freeMostHeld = 0;
         for (int step = 0; step < 6_000; step++) {
@@ -137,16 +137,16 @@ class SchedulerHeadroomTest {
                 waiting.add(big.offer(SlotRequest.of(GPU, "free-" + random.nextInt(50), "free")));
             if (step % 5 == 0) {
                 String cls = step % 10 == 0 ? "plus" : "pro";
-                Ticket paid = big.offer(SlotRequest.of(GPU, "paid-" + random.nextInt(10), cls));
+                SlotTicket paid = big.offer(SlotRequest.of(GPU, "paid-" + random.nextInt(10), cls));
                 paidOffered++;
-                assertThat(paid.state()).as("paid request %d", paidOffered).isEqualTo(Ticket.State.GRANTED);
+                assertThat(paid.state()).as("paid request %d", paidOffered).isEqualTo(SlotTicket.State.GRANTED);
                 running.add(paid.slot());
             }
             for (var it = waiting.iterator(); it.hasNext(); ) {
-                Ticket t = it.next();
-                if (t.state() == Ticket.State.WAITING) continue;
+                SlotTicket t = it.next();
+                if (t.state() == SlotTicket.State.WAITING) continue;
                 it.remove();
-                if (t.state() == Ticket.State.GRANTED) running.add(t.slot());
+                if (t.state() == SlotTicket.State.GRANTED) running.add(t.slot());
             }
             freeMostHeld = Math.max(freeMostHeld, big.snapshot(GPU).of("free").running());
         }

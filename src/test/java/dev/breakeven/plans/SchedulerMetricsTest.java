@@ -31,7 +31,7 @@ class SchedulerMetricsTest {
     @Test
     void waitsGrantsRefusalsAndLoadAreExported() {
         Slot running = s.offer(SlotRequest.of("gpu", "a", "pro")).slot();
-        Ticket waiting = s.offer(SlotRequest.of("gpu", "b", "pro"));
+        SlotTicket waiting = s.offer(SlotRequest.of("gpu", "b", "pro"));
         s.offer(SlotRequest.of("gpu", "c", "free")); // 10 s estimated; free waits 5 s at most
 
         assertThat(gauge("breakeven.scheduler.running", "pro")).isEqualTo(1);

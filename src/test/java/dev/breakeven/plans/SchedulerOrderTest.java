@@ -33,15 +33,16 @@ class SchedulerOrderTest {
         return new ComputeScheduler(policy, Map.of(GPU, capacity), clock);
     }
 
-    static Ticket offer(ComputeScheduler s, String account, String cls) {
+    static SlotTicket offer(ComputeScheduler s, String account, String cls) {
         return s.offer(SlotRequest.of(GPU, account, cls));
     }
 
     /** Releases {@code held} and returns who got the slot it freed. */
-    static Slot handOver(List<Ticket> waiting, Slot held) {
+    static Slot handOver(List<SlotTicket> waiting, Slot held) {
         held.release();
-        List<Ticket> granted =
-                waiting.stream().filter(t -> t.state() == Ticket.State.GRANTED).toList();
+        List<SlotTicket> granted = waiting.stream()
+                .filter(t -> t.state() == SlotTicket.State.GRANTED)
+                .toList();
         assertThat(granted).as("one release grants one waiter").hasSize(1);
         waiting.remove(granted.getFirst());
         return granted.getFirst().slot();
@@ -51,9 +52,9 @@ class SchedulerOrderTest {
     void aFreeSlotIsGrantedAtOnce_withNoQueueTime() {
         ComputeScheduler s = scheduler(2);
 
-        Ticket t = offer(s, "alice", "free");
+        SlotTicket t = offer(s, "alice", "free");
 
-        assertThat(t.state()).isEqualTo(Ticket.State.GRANTED);
+        assertThat(t.state()).isEqualTo(SlotTicket.State.GRANTED);
         assertThat(t.slot().queuedMillis()).isZero();
         assertThat(t.estimatedWaitMillis()).isZero();
         assertThat(s.snapshot(GPU).running()).isEqualTo(1);
@@ -63,9 +64,9 @@ class SchedulerOrderTest {
     void aReleasedSlotGoesToTheHighestClass_whateverTheArrivalOrder() {
         ComputeScheduler s = scheduler(1);
         Slot held = offer(s, "x", "free").slot();
-        List<Ticket> waiting = new ArrayList<>(
+        List<SlotTicket> waiting = new ArrayList<>(
                 List.of(offer(s, "a", "free"), offer(s, "b", "plus"), offer(s, "c", "pro"), offer(s, "d", "plus")));
-        assertThat(waiting).allMatch(t -> t.state() == Ticket.State.WAITING);
+        assertThat(waiting).allMatch(t -> t.state() == SlotTicket.State.WAITING);
 
         List<String> order = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -80,11 +81,11 @@ class SchedulerOrderTest {
     void anAccountsOwnRequestsAreServedInArrivalOrder() {
         ComputeScheduler s = scheduler(1);
         Slot held = offer(s, "alice", "free").slot();
-        List<Ticket> waiting = new ArrayList<>();
+        List<SlotTicket> waiting = new ArrayList<>();
         for (int i = 0; i < 5; i++) waiting.add(offer(s, "alice", "free"));
-        List<Ticket> inOrder = List.copyOf(waiting);
+        List<SlotTicket> inOrder = List.copyOf(waiting);
 
-        for (Ticket expected : inOrder) {
+        for (SlotTicket expected : inOrder) {
             held = handOver(waiting, held);
             assertThat(held).isSameAs(expected.slot());
         }
@@ -94,9 +95,9 @@ class SchedulerOrderTest {
     void oneAccountsHundredQueuedRequests_delayAnotherAccountsSingleRequestByAtMostOne() {
         ComputeScheduler s = scheduler(1);
         Slot held = offer(s, "x", "free").slot();
-        List<Ticket> waiting = new ArrayList<>();
+        List<SlotTicket> waiting = new ArrayList<>();
         for (int i = 0; i < 100; i++) waiting.add(offer(s, "heavy", "free"));
-        Ticket light = offer(s, "light", "free");
+        SlotTicket light = offer(s, "light", "free");
         waiting.add(light);
 
         held = handOver(waiting, held);
@@ -104,14 +105,14 @@ class SchedulerOrderTest {
         held = handOver(waiting, held);
 
         assertThat(held.account()).isEqualTo("light");
-        assertThat(light.state()).isEqualTo(Ticket.State.GRANTED);
+        assertThat(light.state()).isEqualTo(SlotTicket.State.GRANTED);
     }
 
     @Test
     void backloggedAccountsOfAClassTakeTurns() {
         ComputeScheduler s = scheduler(1);
         Slot held = offer(s, "x", "plus").slot();
-        List<Ticket> waiting = new ArrayList<>();
+        List<SlotTicket> waiting = new ArrayList<>();
         for (String account : List.of("a", "b", "c")) // each queues 4, one account after the other
         for (int i = 0; i < 4; i++) waiting.add(offer(s, account, "plus"));
 
@@ -128,7 +129,7 @@ class SchedulerOrderTest {
     void anAccountOfWeightTwoGetsTwiceTheSlotsOfOneOfWeightOne() {
         ComputeScheduler s = scheduler(1);
         Slot held = offer(s, "x", "pro").slot();
-        List<Ticket> waiting = new ArrayList<>();
+        List<SlotTicket> waiting = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             waiting.add(s.offer(new SlotRequest(GPU, "team", "pro", 2, 1)));
             waiting.add(s.offer(new SlotRequest(GPU, "solo", "pro", 1, 1)));
@@ -147,7 +148,7 @@ class SchedulerOrderTest {
     void aCostlierRequestCountsForMoreOfItsAccountsShare() {
         ComputeScheduler s = scheduler(1);
         Slot held = offer(s, "x", "free").slot();
-        List<Ticket> waiting = new ArrayList<>();
+        List<SlotTicket> waiting = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             waiting.add(s.offer(new SlotRequest(GPU, "long-answers", "free", 1, 4_000)));
             waiting.add(s.offer(new SlotRequest(GPU, "short-answers", "free", 1, 1_000)));
@@ -171,7 +172,7 @@ class SchedulerOrderTest {
         ComputeScheduler s = scheduler(4);
         Deque<Slot> running = new ArrayDeque<>();
         long[] grants = new long[10];
-        List<Ticket> open = new ArrayList<>();
+        List<SlotTicket> open = new ArrayList<>();
         for (int second = 0; second < 120; second++) {
             for (int account = 0; account < 10; account++)
                 for (int r = 0; r <= account; r++) open.add(offer(s, "acct-" + account, "free"));
@@ -179,8 +180,8 @@ class SchedulerOrderTest {
             clock.advance(Duration.ofSeconds(1));
             while (!running.isEmpty()) running.poll().release();
             for (var it = open.iterator(); it.hasNext(); ) {
-                Ticket t = it.next();
-                if (t.state() != Ticket.State.GRANTED) continue;
+                SlotTicket t = it.next();
+                if (t.state() != SlotTicket.State.GRANTED) continue;
                 it.remove();
                 running.add(t.slot());
                 if (second >= 20) grants[Integer.parseInt(t.request().account().substring(5))]++;
@@ -207,14 +208,14 @@ class SchedulerOrderTest {
         clock.advance(Duration.ofSeconds(2));
         assertThat(s.expire()).isEqualTo(2);
 
-        Ticket again = offer(s, "unlucky", "free");
-        Ticket other = offer(s, "other", "free");
+        SlotTicket again = offer(s, "unlucky", "free");
+        SlotTicket other = offer(s, "other", "free");
         held.release();
 
         assertThat(again.state())
                 .as("first in line again, as if it had never waited")
-                .isEqualTo(Ticket.State.GRANTED);
-        assertThat(other.state()).isEqualTo(Ticket.State.WAITING);
+                .isEqualTo(SlotTicket.State.GRANTED);
+        assertThat(other.state()).isEqualTo(SlotTicket.State.WAITING);
     }
 
     /**
@@ -230,7 +231,7 @@ class SchedulerOrderTest {
         ComputeScheduler s = new ComputeScheduler(policy, Map.of(GPU, 4), clock);
         java.util.Random random = new java.util.Random(11);
         Deque<Slot> running = new ArrayDeque<>();
-        List<Ticket> open = new ArrayList<>();
+        List<SlotTicket> open = new ArrayList<>();
         long[] grants = new long[10];
         for (int step = 0; step < 3_000; step++) { // 100 ms each: 5 minutes
             clock.advance(Duration.ofMillis(100));
@@ -241,17 +242,17 @@ class SchedulerOrderTest {
                 open.add(offer(s, "acct-" + account, "free"));
             }
             for (var it = open.iterator(); it.hasNext(); ) {
-                Ticket t = it.next();
-                if (t.state() == Ticket.State.WAITING) continue;
+                SlotTicket t = it.next();
+                if (t.state() == SlotTicket.State.WAITING) continue;
                 it.remove();
-                if (t.state() != Ticket.State.GRANTED) continue;
+                if (t.state() != SlotTicket.State.GRANTED) continue;
                 running.add(t.slot());
                 if (step >= 300) grants[Integer.parseInt(t.request().account().substring(5))]++;
             }
         }
 
         SchedulerSnapshot.ClassLoad free = s.snapshot(GPU).of("free");
-        assertThat(free.refused()).containsKeys(Refusal.OVERLOADED, Refusal.WAIT_EXPIRED);
+        assertThat(free.refused()).containsKeys(SlotRefusal.OVERLOADED, SlotRefusal.WAIT_EXPIRED);
         assertThat(jain(grants)).isGreaterThan(0.99);
         long all = java.util.Arrays.stream(grants).sum();
         assertThat((double) grants[0] / all).isBetween(0.08, 0.12);

@@ -36,7 +36,7 @@ class SchedulerWaitTest {
         return new ComputeScheduler(policy, Map.of(GPU, capacity), clock);
     }
 
-    static Ticket offer(ComputeScheduler s, String account, String cls) {
+    static SlotTicket offer(ComputeScheduler s, String account, String cls) {
         return s.offer(SlotRequest.of(GPU, account, cls));
     }
 
@@ -46,8 +46,8 @@ class SchedulerWaitTest {
         offer(s, "a", "free");
         offer(s, "b", "free");
 
-        Ticket first = offer(s, "c", "free");
-        Ticket second = offer(s, "d", "free");
+        SlotTicket first = offer(s, "c", "free");
+        SlotTicket second = offer(s, "d", "free");
 
         assertThat(first.estimatedWaitMillis()).isEqualTo(500); // 1 × 1 s / 2 slots
         assertThat(second.estimatedWaitMillis()).isEqualTo(1_000); // 2 × 1 s / 2 slots
@@ -57,22 +57,22 @@ class SchedulerWaitTest {
     void aRequestWhoseEstimatedWaitExceedsItsClassesMaxWait_isRefusedAtOnce_withRetryAfter() {
         ComputeScheduler s = scheduler(1, 100);
         offer(s, "running", "free");
-        Ticket one = offer(s, "a", "free"); // ~1 s
-        Ticket two = offer(s, "b", "free"); // ~2 s: the most free may wait
+        SlotTicket one = offer(s, "a", "free"); // ~1 s
+        SlotTicket two = offer(s, "b", "free"); // ~2 s: the most free may wait
 
-        Ticket three = offer(s, "c", "free"); // ~3 s
+        SlotTicket three = offer(s, "c", "free"); // ~3 s
 
-        assertThat(one.state()).isEqualTo(Ticket.State.WAITING);
-        assertThat(two.state()).isEqualTo(Ticket.State.WAITING);
-        assertThat(three.state()).isEqualTo(Ticket.State.REFUSED);
-        Refusal why = three.refusal();
-        assertThat(why.code()).isEqualTo(Refusal.OVERLOADED);
+        assertThat(one.state()).isEqualTo(SlotTicket.State.WAITING);
+        assertThat(two.state()).isEqualTo(SlotTicket.State.WAITING);
+        assertThat(three.state()).isEqualTo(SlotTicket.State.REFUSED);
+        SlotRefusal why = three.refusal();
+        assertThat(why.code()).isEqualTo(SlotRefusal.OVERLOADED);
         assertThat(why.message())
                 .isEqualTo(
                         "gpu is busy: a free request would wait about 3 s, more than the 2 s its" + " class may wait");
         assertThat(why.retryAfterMillis()).isEqualTo(1_000); // when its wait would fit in 2 s
         assertThat(why.queuedMillis()).isZero();
-        assertThat(s.snapshot(GPU).of("free").refused()).containsEntry(Refusal.OVERLOADED, 1L);
+        assertThat(s.snapshot(GPU).of("free").refused()).containsEntry(SlotRefusal.OVERLOADED, 1L);
         assertThat(s.snapshot(GPU).waiting()).isEqualTo(2);
     }
 
@@ -83,9 +83,9 @@ class SchedulerWaitTest {
         offer(s, "b", "pro");
         for (int i = 0; i < 10; i++) offer(s, "pro-" + i, "pro");
 
-        Ticket free = offer(s, "f", "free");
+        SlotTicket free = offer(s, "f", "free");
 
-        assertThat(free.refusal().code()).isEqualTo(Refusal.OVERLOADED);
+        assertThat(free.refusal().code()).isEqualTo(SlotRefusal.OVERLOADED);
         assertThat(free.estimatedWaitMillis()).isEqualTo(5_500); // 11 releases of 2 slots of 1 s
         assertThat(free.refusal().retryAfterMillis()).isEqualTo(3_500);
     }
@@ -100,11 +100,11 @@ class SchedulerWaitTest {
                 Duration.ofSeconds(1),
                 100);
         ComputeScheduler s = new ComputeScheduler(policy, Map.of(GPU, 1), clock);
-        assertThat(offer(s, "a", "free").state()).isEqualTo(Ticket.State.GRANTED);
+        assertThat(offer(s, "a", "free").state()).isEqualTo(SlotTicket.State.GRANTED);
 
-        Ticket second = offer(s, "b", "free");
+        SlotTicket second = offer(s, "b", "free");
 
-        assertThat(second.refusal().code()).isEqualTo(Refusal.OVERLOADED);
+        assertThat(second.refusal().code()).isEqualTo(SlotRefusal.OVERLOADED);
         assertThat(second.refusal().retryAfterMillis()).isEqualTo(1_000);
     }
 
@@ -112,16 +112,16 @@ class SchedulerWaitTest {
     void aRequestStillWaitingAtItsClassesMaxWait_isRefused_andSaysHowLongItWaited() {
         ComputeScheduler s = scheduler(1, 100);
         Slot running = offer(s, "running", "free").slot();
-        Ticket waiting = offer(s, "a", "free");
+        SlotTicket waiting = offer(s, "a", "free");
 
         clock.advance(Duration.ofMillis(1_999));
         assertThat(s.expire()).isZero();
-        assertThat(waiting.state()).isEqualTo(Ticket.State.WAITING);
+        assertThat(waiting.state()).isEqualTo(SlotTicket.State.WAITING);
         clock.advance(Duration.ofMillis(1));
         assertThat(s.expire()).isEqualTo(1);
 
-        assertThat(waiting.state()).isEqualTo(Ticket.State.REFUSED);
-        assertThat(waiting.refusal().code()).isEqualTo(Refusal.WAIT_EXPIRED);
+        assertThat(waiting.state()).isEqualTo(SlotTicket.State.REFUSED);
+        assertThat(waiting.refusal().code()).isEqualTo(SlotRefusal.WAIT_EXPIRED);
         assertThat(waiting.refusal().queuedMillis()).isEqualTo(2_000);
         assertThat(waiting.refusal().message())
                 .isEqualTo("no slot of gpu came free in 2 s, the most a free request may wait");
@@ -134,12 +134,12 @@ class SchedulerWaitTest {
     void anyCallAfterTheDeadlineRefusesTheExpired_beforeItHandsOutASlot() {
         ComputeScheduler s = scheduler(1, 100);
         Slot running = offer(s, "running", "free").slot();
-        Ticket late = offer(s, "late", "free");
+        SlotTicket late = offer(s, "late", "free");
         clock.advance(Duration.ofSeconds(3));
 
         running.release();
 
-        assertThat(late.refusal().code()).isEqualTo(Refusal.WAIT_EXPIRED);
+        assertThat(late.refusal().code()).isEqualTo(SlotRefusal.WAIT_EXPIRED);
         assertThat(s.snapshot(GPU).running()).isZero();
     }
 
@@ -147,7 +147,7 @@ class SchedulerWaitTest {
     void aGrantedRequestCarriesTheTimeItWaited() {
         ComputeScheduler s = scheduler(1, 100);
         Slot running = offer(s, "running", "pro").slot();
-        Ticket waiting = offer(s, "a", "pro");
+        SlotTicket waiting = offer(s, "a", "pro");
 
         clock.advance(Duration.ofMillis(1_250));
         running.release();
@@ -165,13 +165,13 @@ class SchedulerWaitTest {
         offer(s, "running", "pro");
         Instant now = clock.instant();
 
-        Ticket hurried = s.offer(SlotRequest.of(GPU, "a", "pro"), now.plusMillis(500));
-        Ticket patient = s.offer(SlotRequest.of(GPU, "b", "pro"), now.plusMillis(10_000));
+        SlotTicket hurried = s.offer(SlotRequest.of(GPU, "a", "pro"), now.plusMillis(500));
+        SlotTicket patient = s.offer(SlotRequest.of(GPU, "b", "pro"), now.plusMillis(10_000));
         clock.advance(Duration.ofSeconds(10));
         s.expire();
 
-        assertThat(hurried.refusal().code()).isEqualTo(Refusal.DEADLINE); // estimated 1 s
-        assertThat(patient.refusal().code()).isEqualTo(Refusal.DEADLINE);
+        assertThat(hurried.refusal().code()).isEqualTo(SlotRefusal.DEADLINE); // estimated 1 s
+        assertThat(patient.refusal().code()).isEqualTo(SlotRefusal.DEADLINE);
         assertThat(patient.refusal().queuedMillis()).isEqualTo(10_000);
     }
 
@@ -195,11 +195,11 @@ class SchedulerWaitTest {
     void beyondMaxWaitingRequests_theBackendRefusesWhateverTheEstimate() {
         ComputeScheduler s = scheduler(1, 3);
         offer(s, "running", "pro");
-        for (int i = 0; i < 3; i++) assertThat(offer(s, "p" + i, "pro").state()).isEqualTo(Ticket.State.WAITING);
+        for (int i = 0; i < 3; i++) assertThat(offer(s, "p" + i, "pro").state()).isEqualTo(SlotTicket.State.WAITING);
 
-        Ticket fourth = offer(s, "p3", "pro");
+        SlotTicket fourth = offer(s, "p3", "pro");
 
-        assertThat(fourth.refusal().code()).isEqualTo(Refusal.QUEUE_FULL);
+        assertThat(fourth.refusal().code()).isEqualTo(SlotRefusal.QUEUE_FULL);
         assertThat(fourth.refusal().message()).isEqualTo("gpu has 3 requests waiting, its most");
     }
 
@@ -207,15 +207,15 @@ class SchedulerWaitTest {
     void aCancelledRequestLeavesTheQueue_andTheNextInLineMovesUp() {
         ComputeScheduler s = scheduler(1, 100);
         Slot running = offer(s, "running", "pro").slot();
-        Ticket first = offer(s, "a", "pro");
-        Ticket second = offer(s, "b", "pro");
+        SlotTicket first = offer(s, "a", "pro");
+        SlotTicket second = offer(s, "b", "pro");
 
         assertThat(s.cancel(first)).isTrue();
         assertThat(s.cancel(first)).isFalse();
         running.release();
 
-        assertThat(first.state()).isEqualTo(Ticket.State.CANCELLED);
-        assertThat(second.state()).isEqualTo(Ticket.State.GRANTED);
+        assertThat(first.state()).isEqualTo(SlotTicket.State.CANCELLED);
+        assertThat(second.state()).isEqualTo(SlotTicket.State.GRANTED);
         assertThat(s.cancel(second))
                 .as("a granted ticket is the caller's to release")
                 .isFalse();
@@ -227,12 +227,12 @@ class SchedulerWaitTest {
     void closingRefusesEveryWaiter_andEveryLaterOffer_butHeldSlotsStayValid() {
         ComputeScheduler s = scheduler(1, 100);
         Slot running = offer(s, "running", "pro").slot();
-        Ticket waiting = offer(s, "a", "pro");
+        SlotTicket waiting = offer(s, "a", "pro");
 
         s.close();
 
-        assertThat(waiting.refusal().code()).isEqualTo(Refusal.CLOSED);
-        assertThat(offer(s, "b", "pro").refusal().code()).isEqualTo(Refusal.CLOSED);
+        assertThat(waiting.refusal().code()).isEqualTo(SlotRefusal.CLOSED);
+        assertThat(offer(s, "b", "pro").refusal().code()).isEqualTo(SlotRefusal.CLOSED);
         assertThat(running.release()).isTrue();
     }
 
@@ -256,18 +256,18 @@ class SchedulerWaitTest {
     @Test
     void anAccountsBacklogGetsItsOwnRequestsRefused_notAnotherAccounts() {
         ComputeScheduler s = scheduler(2, 100);
-        List<Ticket> heavy = new ArrayList<>();
+        List<SlotTicket> heavy = new ArrayList<>();
         for (int i = 0; i < 30; i++) heavy.add(offer(s, "heavy", "free"));
 
-        Ticket light = offer(s, "light", "free");
+        SlotTicket light = offer(s, "light", "free");
 
-        assertThat(heavy.stream().filter(t -> t.state() == Ticket.State.GRANTED))
+        assertThat(heavy.stream().filter(t -> t.state() == SlotTicket.State.GRANTED))
                 .hasSize(2);
-        assertThat(heavy.stream().filter(t -> t.state() == Ticket.State.WAITING))
+        assertThat(heavy.stream().filter(t -> t.state() == SlotTicket.State.WAITING))
                 .hasSize(4); // up to 2 s
-        assertThat(heavy.stream().filter(t -> t.state() == Ticket.State.REFUSED))
+        assertThat(heavy.stream().filter(t -> t.state() == SlotTicket.State.REFUSED))
                 .hasSize(24);
-        assertThat(light.state()).isEqualTo(Ticket.State.WAITING);
+        assertThat(light.state()).isEqualTo(SlotTicket.State.WAITING);
         assertThat(light.estimatedWaitMillis()).isEqualTo(500); // first in line
     }
 }

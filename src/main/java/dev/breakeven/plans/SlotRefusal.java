@@ -12,7 +12,7 @@ package dev.breakeven.plans;
  * @param queuedMillis how long the request had waited before it was refused (0 when refused on
  *     arrival)
  */
-public record Refusal(String code, String message, long retryAfterMillis, long queuedMillis) {
+public record SlotRefusal(String code, String message, long retryAfterMillis, long queuedMillis) {
     /** The backend is saturated for the class: the estimated wait exceeds the class's maximum wait. */
     public static final String OVERLOADED = "overloaded";
     /** The request waited the class's maximum wait without getting a slot. */

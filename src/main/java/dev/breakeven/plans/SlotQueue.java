@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * with the smallest start tag is served first. Only served requests advance an account's tags, so a
  * request that expires or is cancelled costs its account nothing.
  */
-final class BackendQueue {
+final class SlotQueue {
     /** Weight of the newest measured hold in the hold estimate. */
     static final double HOLD_SMOOTHING = 0.1;
     /** Idle accounts are swept from a class's table every this many grants. */
@@ -31,13 +31,13 @@ final class BackendQueue {
 
     private static final Comparator<Account> BY_HEAD_TAG =
             Comparator.<Account>comparingDouble(a -> a.headStart).thenComparingLong(a -> a.headSeq);
-    private static final Comparator<Ticket> BY_DEADLINE =
-            Comparator.<Ticket>comparingLong(t -> t.deadlineMillis).thenComparingLong(t -> t.seq);
+    private static final Comparator<SlotTicket> BY_DEADLINE =
+            Comparator.<SlotTicket>comparingLong(t -> t.deadlineMillis).thenComparingLong(t -> t.seq);
 
     /** One account's place in a class: its waiting requests in arrival order, and its tags. */
     private static final class Account {
         final String id;
-        final ArrayDeque<Ticket> waiting = new ArrayDeque<>();
+        final ArrayDeque<SlotTicket> waiting = new ArrayDeque<>();
         /** The finish tag of its last served request. */
         double finishTag;
         /** The start tag of the request at the head of its line (while it has one). */
@@ -81,7 +81,7 @@ final class BackendQueue {
     private final SchedulerListener listener;
     private final ClassState[] classes;
     private final Map<String, Integer> classIndex = new HashMap<>();
-    private final TreeSet<Ticket> byDeadline = new TreeSet<>(BY_DEADLINE);
+    private final TreeSet<SlotTicket> byDeadline = new TreeSet<>(BY_DEADLINE);
     private int running;
     private int waiting;
     private double holdEstimateMillis;
@@ -89,7 +89,7 @@ final class BackendQueue {
     private long seq;
     private boolean closed;
 
-    BackendQueue(String backend, int capacity, SchedulerPolicy policy, Clock clock, SchedulerListener listener) {
+    SlotQueue(String backend, int capacity, SchedulerPolicy policy, Clock clock, SchedulerListener listener) {
         this.backend = backend;
         this.capacity = capacity;
         this.policy = policy;
@@ -108,7 +108,7 @@ final class BackendQueue {
         return capacity;
     }
 
-    Ticket offer(SlotRequest request, long callerDeadline) {
+    SlotTicket offer(SlotRequest request, long callerDeadline) {
         Integer k = classIndex.get(request.priorityClass());
         if (k == null)
             throw new SchedulerException(
@@ -118,19 +118,19 @@ final class BackendQueue {
             long now = clock.millis();
             expireLocked(now);
             ClassState c = classes[k];
-            Ticket t = new Ticket(this, request, k, ++seq, now, lock.newCondition());
+            SlotTicket t = new SlotTicket(this, request, k, ++seq, now, lock.newCondition());
             if (closed) {
                 refuse(
                         t,
-                        Refusal.CLOSED,
+                        SlotRefusal.CLOSED,
                         "the scheduler is shut down",
                         policy.minRetryAfter().toMillis(),
                         now);
                 return t;
             }
             Account account = c.accounts.get(request.account());
-            if (canTake(k)) {
-                // nobody of this class waits (else it could not take one either)
+            if (c.waiting == 0 && canTake(k)) {
+                // a class with waiters cannot take a slot (they would have had it): never jump the line
                 Account a = account(c, request.account());
                 double start = Math.max(c.virtualTime, a.finishTag);
                 a.finishTag = start + share(request);
@@ -146,14 +146,14 @@ final class BackendQueue {
             if (waiting >= policy.maxWaiting()) {
                 refuse(
                         t,
-                        Refusal.QUEUE_FULL,
+                        SlotRefusal.QUEUE_FULL,
                         backend + " has " + waiting + " requests waiting, its most",
                         retryAfter(estimate, maxWait),
                         now);
             } else if (saturatedAdd(now, estimate) > t.deadlineMillis) {
                 refuse(
                         t,
-                        t.callerDeadline ? Refusal.DEADLINE : Refusal.OVERLOADED,
+                        t.callerDeadline ? SlotRefusal.DEADLINE : SlotRefusal.OVERLOADED,
                         backend + " is busy: a " + c.spec.name() + " request would wait about " + seconds(estimate)
                                 + (t.callerDeadline
                                         ? ", past its deadline"
@@ -171,10 +171,10 @@ final class BackendQueue {
     }
 
     /** Blocks until the ticket leaves {@code WAITING}; cancels it when interrupted. */
-    Slot await(Ticket t) throws InterruptedException {
+    Slot await(SlotTicket t) throws InterruptedException {
         lock.lock();
         try {
-            while (t.state() == Ticket.State.WAITING) {
+            while (t.state() == SlotTicket.State.WAITING) {
                 long remaining = t.deadlineMillis - clock.millis();
                 if (remaining <= 0) {
                     expireLocked(clock.millis());
@@ -183,8 +183,8 @@ final class BackendQueue {
                 try {
                     t.changed.await(remaining, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
-                    if (t.state() == Ticket.State.WAITING) cancelLocked(t, clock.millis());
-                    else if (t.state() == Ticket.State.GRANTED) releaseLocked(t.slot(), clock.millis());
+                    if (t.state() == SlotTicket.State.WAITING) cancelLocked(t, clock.millis());
+                    else if (t.state() == SlotTicket.State.GRANTED) releaseLocked(t.slot(), clock.millis());
                     throw e;
                 }
             }
@@ -198,10 +198,10 @@ final class BackendQueue {
         };
     }
 
-    boolean cancel(Ticket t) {
+    boolean cancel(SlotTicket t) {
         lock.lock();
         try {
-            if (t.state() != Ticket.State.WAITING) return false;
+            if (t.state() != SlotTicket.State.WAITING) return false;
             cancelLocked(t, clock.millis());
             return true;
         } finally {
@@ -232,11 +232,11 @@ final class BackendQueue {
         try {
             closed = true;
             long now = clock.millis();
-            for (Ticket t : new ArrayList<>(byDeadline)) {
+            for (SlotTicket t : new ArrayList<>(byDeadline)) {
                 removeUnserved(t);
                 refuse(
                         t,
-                        Refusal.CLOSED,
+                        SlotRefusal.CLOSED,
                         "the scheduler is shut down",
                         policy.minRetryAfter().toMillis(),
                         now);
@@ -301,7 +301,7 @@ final class BackendQueue {
         for (Account a : classes[k].backlogged) {
             if (a.headStart > start) break;
             double tag = a.headStart;
-            for (Ticket w : a.waiting) {
+            for (SlotTicket w : a.waiting) {
                 if (tag > start) break;
                 ahead++;
                 tag += share(w.request);
@@ -315,7 +315,7 @@ final class BackendQueue {
         if (account == null) return c.virtualTime;
         if (account.waiting.isEmpty()) return Math.max(c.virtualTime, account.finishTag);
         double tag = account.headStart;
-        for (Ticket w : account.waiting) tag += share(w.request);
+        for (SlotTicket w : account.waiting) tag += share(w.request);
         return tag;
     }
 
@@ -329,7 +329,7 @@ final class BackendQueue {
         return Math.max(policy.minRetryAfter().toMillis(), estimate - maxWait);
     }
 
-    private void grant(Ticket t, double start, long now) {
+    private void grant(SlotTicket t, double start, long now) {
         ClassState c = classes[t.classIndex];
         c.running++;
         running++;
@@ -344,10 +344,10 @@ final class BackendQueue {
         listener.granted(slot);
     }
 
-    private void refuse(Ticket t, String code, String message, long retryAfterMillis, long now) {
+    private void refuse(SlotTicket t, String code, String message, long retryAfterMillis, long now) {
         ClassState c = classes[t.classIndex];
         c.refused.merge(code, 1L, Long::sum);
-        Refusal refusal = new Refusal(code, message, retryAfterMillis, Math.max(0, now - t.offeredAtMillis));
+        SlotRefusal refusal = new SlotRefusal(code, message, retryAfterMillis, Math.max(0, now - t.offeredAtMillis));
         t.refuse(refusal);
         listener.refused(t.request, refusal);
     }
@@ -361,7 +361,7 @@ final class BackendQueue {
                 if (c.waiting == 0) continue;
                 if (!canTake(k)) return;
                 Account a = c.backlogged.pollFirst();
-                Ticket t = a.waiting.pollFirst();
+                SlotTicket t = a.waiting.pollFirst();
                 double start = a.headStart;
                 a.finishTag = start + share(t.request);
                 leave(c, t);
@@ -379,7 +379,7 @@ final class BackendQueue {
     }
 
     /** Puts a request at the end of its account's line. */
-    private void enqueue(ClassState c, Account a, Ticket t) {
+    private void enqueue(ClassState c, Account a, SlotTicket t) {
         if (a.waiting.isEmpty()) {
             a.headStart = Math.max(c.virtualTime, a.finishTag);
             a.headSeq = t.seq;
@@ -394,7 +394,7 @@ final class BackendQueue {
     }
 
     /** Counts a request out of the queues once it is off its account's line. */
-    private void leave(ClassState c, Ticket t) {
+    private void leave(ClassState c, SlotTicket t) {
         c.waiting--;
         waiting--;
         byDeadline.remove(t);
@@ -405,7 +405,7 @@ final class BackendQueue {
      * line. It was not served, so it costs its account nothing: the next request, if any, takes its
      * place at the head with its start tag.
      */
-    private void removeUnserved(Ticket t) {
+    private void removeUnserved(SlotTicket t) {
         ClassState c = classes[t.classIndex];
         Account a = c.accounts.get(t.request.account());
         if (a.waiting.peekFirst() == t) {
@@ -425,18 +425,18 @@ final class BackendQueue {
     private int expireLocked(long now) {
         int expired = 0;
         while (!byDeadline.isEmpty() && byDeadline.first().deadlineMillis <= now) {
-            Ticket t = byDeadline.first();
+            SlotTicket t = byDeadline.first();
             removeUnserved(t);
             ClassState c = classes[t.classIndex];
             long maxWait = c.spec.maxWait().toMillis();
             long retry = retryAfter(estimateWait(t.classIndex, Double.POSITIVE_INFINITY), maxWait);
             long queued = now - t.offeredAtMillis;
             if (t.callerDeadline) {
-                refuse(t, Refusal.DEADLINE, "no slot of " + backend + " came free before the deadline", retry, now);
+                refuse(t, SlotRefusal.DEADLINE, "no slot of " + backend + " came free before the deadline", retry, now);
             } else {
                 refuse(
                         t,
-                        Refusal.WAIT_EXPIRED,
+                        SlotRefusal.WAIT_EXPIRED,
                         "no slot of " + backend + " came free in " + seconds(queued) + ", the most a " + c.spec.name()
                                 + " request may wait",
                         retry,
@@ -447,7 +447,7 @@ final class BackendQueue {
         return expired;
     }
 
-    private void cancelLocked(Ticket t, long now) {
+    private void cancelLocked(SlotTicket t, long now) {
         removeUnserved(t);
         ClassState c = classes[t.classIndex];
         c.cancelled++;

@@ -9,7 +9,7 @@ import java.util.concurrent.locks.Condition;
  * it (its wait ran out, or the scheduler closed) or the caller {@link ComputeScheduler#cancel
  * cancels} it. Thread-safe; the state only moves out of {@code WAITING}, once.
  */
-public final class Ticket {
+public final class SlotTicket {
 
     /** Where the request stands. */
     public enum State {
@@ -19,7 +19,7 @@ public final class Ticket {
         CANCELLED
     }
 
-    final BackendQueue queue;
+    final SlotQueue queue;
     final SlotRequest request;
     final int classIndex;
     final long seq;
@@ -32,9 +32,10 @@ public final class Ticket {
     // guarded by queue.lock; volatile for the getters
     private volatile State state = State.WAITING;
     private volatile Slot slot;
-    private volatile Refusal refusal;
+    private volatile SlotRefusal refusal;
 
-    Ticket(BackendQueue queue, SlotRequest request, int classIndex, long seq, long offeredAtMillis, Condition changed) {
+    SlotTicket(
+            SlotQueue queue, SlotRequest request, int classIndex, long seq, long offeredAtMillis, Condition changed) {
         this.queue = queue;
         this.request = request;
         this.classIndex = classIndex;
@@ -57,7 +58,7 @@ public final class Ticket {
     }
 
     /** Why it was refused once {@link State#REFUSED}, else null. */
-    public Refusal refusal() {
+    public SlotRefusal refusal() {
         return refusal;
     }
 
@@ -80,7 +81,7 @@ public final class Ticket {
         changed.signalAll();
     }
 
-    void refuse(Refusal why) {
+    void refuse(SlotRefusal why) {
         refusal = why;
         state = State.REFUSED;
         changed.signalAll();
@@ -93,6 +94,6 @@ public final class Ticket {
 
     @Override
     public String toString() {
-        return "Ticket[" + request.account() + ", " + request.priorityClass() + ", " + state + "]";
+        return "SlotTicket[" + request.account() + ", " + request.priorityClass() + ", " + state + "]";
     }
 }
