@@ -114,28 +114,6 @@ public record UsageEvent(
                 included);
     }
 
-    /** This event, covered by a plan or not. */
-    public UsageEvent withIncluded(boolean covered) {
-        return new UsageEvent(
-                id,
-                occurredAt,
-                accountId,
-                keyId,
-                model,
-                backend,
-                upstreamModel,
-                promptTokens,
-                completionTokens,
-                estimated,
-                timeToFirstTokenMillis,
-                durationMillis,
-                outcome,
-                streamed,
-                errorCode,
-                generationMillis,
-                covered);
-    }
-
     /** Completion tokens per second of generation time, or -1 when the generation time is unknown. */
     public double tokensPerSecond() {
         if (generationMillis <= 0) return -1;
