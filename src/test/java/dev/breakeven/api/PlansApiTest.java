@@ -7,6 +7,7 @@ import dev.breakeven.access.Role;
 import dev.breakeven.testing.Gateway;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -150,6 +151,40 @@ class PlansApiTest {
         assertThat(gw.post("/v1/me/plan", key, "{\"plan\":\"gold\"}").statusCode())
                 .isEqualTo(404);
         assertThat(gw.post("/v1/me/plan", key, "{\"plan\":5}").statusCode()).isEqualTo(400);
+        assertThat(gw.server.audit()).isEmpty();
+    }
+
+    @Test
+    void aPlanChangeMidStream_leavesTheStreamOnThePlanItWasAdmittedOn_andTheBooksConsistent() throws Exception {
+        String key = key("m7");
+        long requestsBefore = gw.upstream.requestCount();
+        String account = gw.server.keys().account("m7").orElseThrow().id();
+        gw.server.wallets().grant(account, 30_000_000, "m7-start", null, System.currentTimeMillis());
+        gw.upstream.settings().tokensPerSecond(20).completionTokens(10);
+        try {
+            var streaming = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> gw.post("/v1/chat/completions", key, Gateway.chat("assistant", true, ",\"max_tokens\":10")));
+            assertThat(gw.upstream.awaitRequests(requestsBefore + 1, Duration.ofSeconds(10)))
+                    .as("the stream reached the model")
+                    .isTrue();
+            HttpResponse<String> changed = gw.post("/v1/me/plan", key, "{\"plan\":\"plus\"}");
+            HttpResponse<String> stream = streaming.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(changed.statusCode()).isEqualTo(200);
+            assertThat(stream.statusCode()).isEqualTo(200);
+            assertThat(stream.body()).contains("data: [DONE]");
+        } finally {
+            gw.upstream.settings().reset();
+        }
+        gw.server.rateNow();
+        JsonNode usage = Gateway.json(gw.get("/v1/me/usage", key)).get("data");
+        assertThat(usage).hasSize(1);
+        assertThat(usage.get(0).get("included").asBoolean())
+                .as("admitted on Free, within its allowance")
+                .isTrue();
+        assertThat(usage.get(0).get("cost_micros").asLong()).isZero();
+        assertThat(Gateway.json(gw.get("/v1/me", key)).get("plan").get("id").asText())
+                .isEqualTo("plus");
         assertThat(gw.server.audit()).isEmpty();
     }
 }
