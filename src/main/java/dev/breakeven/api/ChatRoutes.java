@@ -45,7 +45,10 @@ final class ChatRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/chat/completions", this::chat).get("/models", this::models).get("/models/{id}", this::model);
+        rules.post("/chat/completions", this::chat)
+                .get("/models", this::models)
+                .get("/models/{id}", this::model)
+                .get("/plans", this::plans);
     }
 
     private void chat(ServerRequest req, ServerResponse res) {
@@ -71,6 +74,12 @@ final class ChatRoutes implements HttpService {
             if (!stream.committed()) throw e; // becomes a plain error response
             stream.fail(ApiError.of(e));
         }
+    }
+
+    /** The plans on offer (empty without plans), in the order configured. */
+    private void plans(ServerRequest req, ServerResponse res) {
+        auth.require(req, CHAT_ROLES);
+        http.send(res, 200, http.list(entitlements.catalog().plans(), p -> PlanView.plan(http.mapper(), p)));
     }
 
     private void models(ServerRequest req, ServerResponse res) {

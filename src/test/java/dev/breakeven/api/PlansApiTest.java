@@ -51,6 +51,16 @@ class PlansApiTest {
     }
 
     @Test
+    void thePlansOnOffer_areListed() {
+        JsonNode plans = Gateway.json(gw.get("/v1/plans", key("m8"))).get("data");
+
+        assertThat(plans).extracting(p -> p.get("id").asText()).containsExactly("free", "plus");
+        assertThat(plans.get(1).get("monthly_price_micros").asLong()).isEqualTo(20_000_000);
+        assertThat(plans.get(0).get("ads").asBoolean()).isTrue();
+        assertThat(gw.get("/v1/plans", null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void aModelOutsideThePlan_is403_namingTheCheapestPlanThatIncludesIt() {
         HttpResponse<String> res = chat(key("m1"), "unrouted", "");
 
