@@ -30,10 +30,14 @@ final class TurnAdmission implements Admission {
         LongSupplier prompt = once(turn.promptTokens());
         Pass pass = entitlements.admit(
                 turn.who().accountId(), turn.who().planId(), turn.model(), prompt, turn.maxOutputTokens(), turn.at());
+        Integer outputCap = pass.plan() == null || pass.plan().maxOutputTokens() == 0
+                ? null
+                : (int) Math.min(Integer.MAX_VALUE, pass.plan().maxOutputTokens());
+        // a request without max_tokens runs with the plan's cap, so that is the most it can cost
+        Integer maxOutput = turn.maxOutputTokens() != null ? turn.maxOutputTokens() : outputCap;
         try {
             if (!pass.included()) {
-                prepayment.reserve(
-                        turn.turnId(), turn.who().accountId(), pass.model(), prompt, turn.maxOutputTokens(), turn.at());
+                prepayment.reserve(turn.turnId(), turn.who().accountId(), pass.model(), prompt, maxOutput, turn.at());
             }
         } catch (RuntimeException e) {
             pass.abandoned(clock.millis());
@@ -43,9 +47,6 @@ final class TurnAdmission implements Admission {
         if (!pass.model().equals(turn.model())) headers.put("x-breakeven-downgraded-from", turn.model());
         String priorityClass =
                 pass.plan() == null ? Admitted.DEFAULT_CLASS : pass.plan().priorityClass();
-        Integer outputCap = pass.plan() == null || pass.plan().maxOutputTokens() == 0
-                ? null
-                : (int) Math.min(Integer.MAX_VALUE, pass.plan().maxOutputTokens());
         return new Admitted(pass.model(), pass.included(), headers, priorityClass, outputCap, event -> {
             if (event == null) pass.abandoned(clock.millis());
             else pass.finished(event.totalTokens(), clock.millis());
