@@ -12,12 +12,24 @@ import dev.breakeven.metering.MeteringException;
 import dev.breakeven.plans.PlanException;
 import dev.breakeven.plans.SchedulerException;
 import dev.breakeven.store.StoreException;
+import java.util.Map;
 
 /**
  * The one mapping from every feature's error to an HTTP status and OpenAI's error body {@code
  * {"error":{"message","type","param","code"}}}.
  */
-record ApiError(int status, String type, String code, String message, String param, Long retryAfterSeconds) {
+record ApiError(
+        int status,
+        String type,
+        String code,
+        String message,
+        String param,
+        Long retryAfterSeconds,
+        Map<String, String> headers) {
+
+    ApiError(int status, String type, String code, String message, String param, Long retryAfterSeconds) {
+        this(status, type, code, message, param, retryAfterSeconds, Map.of());
+    }
 
     static ApiError of(Throwable t) {
         return switch (t) {
@@ -95,7 +107,8 @@ record ApiError(int status, String type, String code, String message, String par
                     case "plan_not_found" -> 404;
                     default -> 400;
                 };
-        return new ApiError(status, typeFor(status), e.code(), e.getMessage(), e.param(), e.retryAfterSeconds());
+        return new ApiError(
+                status, typeFor(status), e.code(), e.getMessage(), e.param(), e.retryAfterSeconds(), e.headers());
     }
 
     /** The backend (or this tier's share of it) is full: come back later, as OpenAI's 503 "overloaded" says. */

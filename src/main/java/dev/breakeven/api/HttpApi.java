@@ -11,7 +11,6 @@ import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.plans.Entitlements;
 import dev.breakeven.plans.PlanChanges;
-import dev.breakeven.plans.PlanException;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.RoutingRequest;
@@ -102,7 +101,6 @@ public final class HttpApi {
         if (error.status() == 500) LOG.log(Level.SEVERE, "request failed: " + what, t);
         else if (error.status() > 500) LOG.warning(what + ": " + error.code() + ": " + error.message());
         if (res.isSent()) return;
-        if (t instanceof PlanException p) p.headers().forEach(res::header);
         http.sendError(res, error);
     }
 

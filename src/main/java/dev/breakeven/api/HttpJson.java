@@ -103,6 +103,7 @@ final class HttpJson {
     }
 
     void sendError(ServerResponse res, ApiError error) {
+        error.headers().forEach(res::header);
         if (error.retryAfterSeconds() != null)
             res.header(HeaderNames.RETRY_AFTER, Long.toString(error.retryAfterSeconds()));
         if (error.status() == 401) res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
