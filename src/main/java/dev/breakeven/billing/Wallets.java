@@ -26,12 +26,15 @@ public final class Wallets {
 
     public Wallets(Ledger ledger) {
         this.ledger = ledger;
-        ledger.open(AccountKind.PROMOTIONS.account());
-        ledger.open(AccountKind.REVENUE_COMPUTE.account());
     }
 
-    /** Opens the account's wallet in the ledger (idempotent); done by every method that needs it. */
+    /**
+     * Opens the account's wallet in the ledger, and the house accounts its money moves to and from
+     * (idempotent, and remembered by the ledger); done by every method that writes.
+     */
     public void open(String accountId) {
+        ledger.open(AccountKind.PROMOTIONS.account());
+        ledger.open(AccountKind.REVENUE_COMPUTE.account());
         ledger.open(paidAccount(accountId));
         ledger.open(grantedAccount(accountId));
         ledger.open(receivableAccount(accountId));
