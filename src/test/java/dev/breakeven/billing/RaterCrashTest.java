@@ -528,6 +528,35 @@ class RaterCrashTest {
                     .start();
             String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (kill.waitFor() != 0) throw new IOException("kill -" + name + " " + process.pid() + ": " + out);
+            if (name.equals("STOP")) awaitStopped();
+        }
+
+        /**
+         * Waits until every thread of the child is stopped: a thread inside a system call (sending a
+         * COMMIT) finishes it before it stops, and what it sent must be seen before the moment is
+         * confirmed.
+         */
+        private void awaitStopped() throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+            while (System.nanoTime() < deadline) {
+                boolean all = true;
+                try (var threads = Files.list(tasks)) {
+                    for (Path t : threads.toList()) {
+                        String stat;
+                        try {
+                            stat = Files.readString(t.resolve("stat"));
+                        } catch (IOException gone) {
+                            continue; // a thread that ended meanwhile
+                        }
+                        char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                        if (state != 'T' && state != 't') all = false;
+                    }
+                }
+                if (all) return;
+                Thread.sleep(1); // polling interval
+            }
+            throw new IOException("child " + process.pid() + " did not stop");
         }
 
         void kill() {
