@@ -31,26 +31,37 @@ record Grounding(String question, List<Passage> passages) {
         return "";
     }
 
-    String quotedAnswer(String base) {
+    /** The answer that quotes the passages (or says plainly that there are none), citing the passages it quotes. */
+    Quotation quotedAnswer(String base) {
         if (!found()) {
-            return "I could not find anything about that in the '" + base + "' knowledge base, so I will not guess. "
-                    + "Try asking in other words, or about something the documentation covers.";
+            return new Quotation(
+                    "I could not find anything about that in the '" + base + "' knowledge base, so I will not guess. "
+                            + "Try asking in other words, or about something the documentation covers.",
+                    List.of());
         }
         StringBuilder answer = new StringBuilder("Here is what the '" + base + "' knowledge base says:\n\n");
-        int n = Math.min(QUOTED, passages.size());
-        for (int i = 0; i < n; i++)
-            answer.append(trim(passages.get(i).text()))
-                    .append(" [")
-                    .append(i + 1)
-                    .append("]\n\n");
+        List<Passage> quoted = passages.subList(0, Math.min(QUOTED, passages.size()));
+        for (int i = 0; i < quoted.size(); i++)
+            answer.append(trim(quoted.get(i).text())).append(" [").append(i + 1).append("]\n\n");
         answer.append("Sources:\n");
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < quoted.size(); i++)
             answer.append("[")
                     .append(i + 1)
                     .append("] ")
-                    .append(passages.get(i).citation().label())
+                    .append(quoted.get(i).citation().label())
                     .append('\n');
-        return answer.toString().strip();
+        return new Quotation(answer.toString().strip(), quoted);
+    }
+
+    /**
+     * An answer made of quotations.
+     *
+     * @param quoted the passages it quotes, in order: passage {@code i} is marked {@code [i + 1]}
+     */
+    record Quotation(String text, List<Passage> quoted) {
+        ArrayNode citations() {
+            return Grounding.citations(quoted);
+        }
     }
 
     /** The client's conversation with the passages put before it as instructions, for the writer backend. */
@@ -81,7 +92,12 @@ record Grounding(String question, List<Passage> passages) {
         return s.toString();
     }
 
+    /** Every passage found: what a writer was given. */
     ArrayNode citations() {
+        return citations(passages);
+    }
+
+    private static ArrayNode citations(List<Passage> passages) {
         ArrayNode out = JsonNodeFactory.instance.arrayNode();
         for (int i = 0; i < passages.size(); i++) {
             Passage p = passages.get(i);

@@ -56,7 +56,7 @@ public final class KnowledgeBackend implements Backend {
             written.body().set("citations", grounding.citations());
             return written;
         }
-        String answer = grounding.quotedAnswer(base.name());
+        Grounding.Quotation answer = grounding.quotedAnswer(base.name());
         ObjectNode body = NODES.objectNode();
         body.put("id", ""); // the assistant fills in the turn's id and model; kept first as OpenAI orders them
         body.put("object", "chat.completion");
@@ -64,11 +64,11 @@ public final class KnowledgeBackend implements Backend {
         body.put("created", System.currentTimeMillis() / 1000);
         ObjectNode choice = body.putArray("choices").addObject();
         choice.put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", answer);
+        choice.putObject("message").put("role", "assistant").put("content", answer.text());
         choice.putNull("logprobs");
         choice.put("finish_reason", "stop");
-        body.set("citations", grounding.citations());
-        Usage usage = usage(request.chat(), answer);
+        body.set("citations", answer.citations());
+        Usage usage = usage(request.chat(), answer.text());
         body.set("usage", usage.toJson());
         return new Completion(body, usage);
     }
@@ -83,11 +83,12 @@ public final class KnowledgeBackend implements Backend {
             });
             return end;
         }
-        String answer = grounding.quotedAnswer(base.name());
+        Grounding.Quotation answer = grounding.quotedAnswer(base.name());
         sink.chunk(chunk(NODES.objectNode().put("role", "assistant").put("content", ""), null, null));
-        for (String piece : pieces(answer)) sink.chunk(chunk(NODES.objectNode().put("content", piece), null, null));
-        sink.chunk(chunk(NODES.objectNode(), "stop", grounding.citations()));
-        Usage usage = usage(request.chat(), answer);
+        for (String piece : pieces(answer.text()))
+            sink.chunk(chunk(NODES.objectNode().put("content", piece), null, null));
+        sink.chunk(chunk(NODES.objectNode(), "stop", answer.citations()));
+        Usage usage = usage(request.chat(), answer.text());
         ObjectNode usageChunk = NODES.objectNode().put("object", "chat.completion.chunk");
         usageChunk.putArray("choices");
         usageChunk.set("usage", usage.toJson());

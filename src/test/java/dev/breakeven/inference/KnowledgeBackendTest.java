@@ -75,6 +75,35 @@ class KnowledgeBackendTest {
     }
 
     @Test
+    void quotedAnswer_citesExactlyThePassagesItQuotes() {
+        for (String question : List.of(
+                "How much does the Plus plan cost per month?",
+                "Which plan should I choose?",
+                "How are passwords stored?",
+                "What does error E3107 mean?")) {
+            Completion c = backend.complete(ask(question, false));
+
+            String answer = c.body().at("/choices/0/message/content").asText();
+            List<Integer> cited = new ArrayList<>();
+            c.body()
+                    .get("citations")
+                    .forEach(citation -> cited.add(citation.get("index").asInt()));
+            assertThat(cited).as(question).isNotEmpty();
+            assertThat(markers(answer)).as(question).containsExactlyElementsOf(cited);
+        }
+    }
+
+    /** The distinct [n] markers of a text, in order of first appearance. */
+    static List<Integer> markers(String text) {
+        return java.util.regex.Pattern.compile("\\[(\\d+)]")
+                .matcher(text)
+                .results()
+                .map(m -> Integer.parseInt(m.group(1)))
+                .distinct()
+                .toList();
+    }
+
+    @Test
     void questionTheBaseCannotAnswer_getsAPlainIDoNotKnow_withoutCitations() {
         Completion c = backend.complete(ask("Which rocket engine did the Saturn V first stage use?", false));
 
