@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.knowledge.Passage;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The passages a knowledge backend found for a question, and the ways it turns them into an answer. */
@@ -37,12 +38,17 @@ record Grounding(String question, List<Passage> passages) {
             return new Quotation(
                     "I could not find anything about that in the '" + base + "' knowledge base, so I will not guess. "
                             + "Try asking in other words, or about something the documentation covers.",
-                    List.of());
+                    List.of(),
+                    List.of(),
+                    false);
         }
         StringBuilder answer = new StringBuilder("Here is what the '" + base + "' knowledge base says:\n\n");
         List<Passage> quoted = passages.subList(0, Math.min(QUOTED, passages.size()));
-        for (int i = 0; i < quoted.size(); i++)
+        List<Integer> starts = new ArrayList<>();
+        for (int i = 0; i < quoted.size(); i++) {
+            starts.add(answer.length());
             answer.append(trim(quoted.get(i).text())).append(" [").append(i + 1).append("]\n\n");
+        }
         answer.append("Sources:\n");
         for (int i = 0; i < quoted.size(); i++)
             answer.append("[")
@@ -50,15 +56,36 @@ record Grounding(String question, List<Passage> passages) {
                     .append("] ")
                     .append(quoted.get(i).citation().label())
                     .append('\n');
-        return new Quotation(answer.toString().strip(), quoted);
+        return new Quotation(answer.toString().strip(), quoted, starts, false);
     }
 
     /**
      * An answer made of quotations.
      *
      * @param quoted the passages it quotes, in order: passage {@code i} is marked {@code [i + 1]}
+     * @param starts where each quoted passage's text starts in {@code text}
+     * @param cut true when the text was cut short at the request's output limit
      */
-    record Quotation(String text, List<Passage> quoted) {
+    record Quotation(String text, List<Passage> quoted, List<Integer> starts, boolean cut) {
+        /**
+         * This answer cut to at most {@code maxTokens} tokens (counted as its usage is), between
+         * tokens; it then cites only the passages whose quotation starts before the cut, even if
+         * their {@code [n]} marker was cut off. Unchanged when it fits, or with no limit.
+         */
+        Quotation limitedTo(Integer maxTokens, TokenCounter tokens) {
+            if (maxTokens == null) return this;
+            String kept = tokens.truncate(text, maxTokens);
+            if (kept.equals(text)) return this;
+            int n = 0;
+            while (n < starts.size() && starts.get(n) < kept.length()) n++;
+            return new Quotation(kept, quoted.subList(0, n), starts.subList(0, n), true);
+        }
+
+        /** OpenAI's: {@code length} when the answer was cut at the output limit. */
+        String finishReason() {
+            return cut ? "length" : "stop";
+        }
+
         ArrayNode citations() {
             return Grounding.citations(quoted);
         }

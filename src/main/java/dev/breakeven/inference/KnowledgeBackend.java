@@ -56,7 +56,7 @@ public final class KnowledgeBackend implements Backend {
             written.body().set("citations", grounding.citations());
             return written;
         }
-        Grounding.Quotation answer = grounding.quotedAnswer(base.name());
+        Grounding.Quotation answer = quotedAnswer(grounding, request.chat());
         ObjectNode body = NODES.objectNode();
         body.put("id", ""); // the assistant fills in the turn's id and model; kept first as OpenAI orders them
         body.put("object", "chat.completion");
@@ -66,7 +66,7 @@ public final class KnowledgeBackend implements Backend {
         choice.put("index", 0);
         choice.putObject("message").put("role", "assistant").put("content", answer.text());
         choice.putNull("logprobs");
-        choice.put("finish_reason", "stop");
+        choice.put("finish_reason", answer.finishReason());
         body.set("citations", answer.citations());
         Usage usage = usage(request.chat(), answer.text());
         body.set("usage", usage.toJson());
@@ -83,11 +83,11 @@ public final class KnowledgeBackend implements Backend {
             });
             return end;
         }
-        Grounding.Quotation answer = grounding.quotedAnswer(base.name());
+        Grounding.Quotation answer = quotedAnswer(grounding, request.chat());
         sink.chunk(chunk(NODES.objectNode().put("role", "assistant").put("content", ""), null, null));
         for (String piece : pieces(answer.text()))
             sink.chunk(chunk(NODES.objectNode().put("content", piece), null, null));
-        sink.chunk(chunk(NODES.objectNode(), "stop", answer.citations()));
+        sink.chunk(chunk(NODES.objectNode(), answer.finishReason(), answer.citations()));
         Usage usage = usage(request.chat(), answer.text());
         ObjectNode usageChunk = NODES.objectNode().put("object", "chat.completion.chunk");
         usageChunk.putArray("choices");
@@ -103,6 +103,14 @@ public final class KnowledgeBackend implements Backend {
                 .filter(p -> p.similarity() >= settings.minSimilarity())
                 .toList();
         return new Grounding(question, relevant);
+    }
+
+    /**
+     * The quoted answer, cut at the request's output limit ({@code max_completion_tokens}, else
+     * {@code max_tokens}) as a model stops at it: never more tokens than the plan reserved for.
+     */
+    private Grounding.Quotation quotedAnswer(Grounding grounding, ChatRequest chat) {
+        return grounding.quotedAnswer(base.name()).limitedTo(chat.maxTokens(), tokens);
     }
 
     private static boolean isFinal(ObjectNode chunk) {

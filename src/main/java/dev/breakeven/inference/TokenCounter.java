@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
+import com.knuddels.jtokkit.api.IntArrayList;
 
 /**
  * Counts tokens with a real BPE tokenizer (o200k_base, GPT-4o's) for backends that report no
@@ -18,6 +19,23 @@ public final class TokenCounter {
 
     public int count(String text) {
         return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    }
+
+    /**
+     * The longest start of {@code text} that ends between two of its tokens and counts at most
+     * {@code max} tokens: {@code text} itself when it fits. A cut never splits a character.
+     */
+    public String truncate(String text, int max) {
+        if (count(text) <= max) return text;
+        IntArrayList kept = encoding.encodeOrdinary(text, max).getTokens();
+        for (int n = kept.size(); n > 0; n--) {
+            IntArrayList first = new IntArrayList(n);
+            for (int i = 0; i < n; i++) first.add(kept.get(i));
+            String prefix = encoding.decode(first);
+            // Re-encoded on its own, the cut text may split differently at its end: keep it only if it still fits.
+            if (text.startsWith(prefix) && count(prefix) <= max) return prefix;
+        }
+        return "";
     }
 
     /** Tokens of a {@code messages} array as a chat model sees it. */

@@ -50,8 +50,13 @@ class HelpDeskTest {
     }
 
     HttpResponse<String> ask(String question, boolean stream) throws Exception {
+        return ask(question, stream, "");
+    }
+
+    /** @param extra more fields for the body, each preceded by a comma */
+    HttpResponse<String> ask(String question, boolean stream, String extra) throws Exception {
         String body = "{\"model\":\"assistant\",\"stream\":" + stream
-                + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + question + "\"}]}";
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + question + "\"}]" + extra + "}";
         HttpRequest request = HttpRequest.newBuilder(URI.create(server.url() + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json")
@@ -86,5 +91,27 @@ class HelpDeskTest {
         List<JsonNode> chunks = Sse.chunks(Sse.dataLines(res.body()));
         assertThat(Sse.content(chunks)).contains("could not find anything");
         assertThat(Sse.dataLines(res.body()).getLast()).isEqualTo("[DONE]");
+    }
+
+    @Test
+    void maxTokens_cutsTheAnswerThere_withFinishReasonLength_andTheUsageIsTheLimit() throws Exception {
+        HttpResponse<String> res = ask("How do I revoke an API key?", false, ",\"max_tokens\":25");
+
+        assertThat(res.statusCode()).isEqualTo(200);
+        JsonNode body = Gateway.json(res);
+        assertThat(body.at("/choices/0/finish_reason").asText()).isEqualTo("length");
+        assertThat(body.at("/usage/completion_tokens").asLong()).isEqualTo(25);
+        assertThat(server.journal().usage(UsageQuery.all()).getLast().completionTokens())
+                .isEqualTo(25);
+
+        HttpResponse<String> streamed = ask(
+                "How do I revoke an API key?", true, ",\"max_tokens\":25,\"stream_options\":{\"include_usage\":true}");
+
+        List<JsonNode> chunks = Sse.chunks(Sse.dataLines(streamed.body()));
+        assertThat(Sse.content(chunks))
+                .isEqualTo(body.at("/choices/0/message/content").asText().strip());
+        JsonNode last = chunks.get(chunks.size() - 2);
+        assertThat(last.at("/choices/0/finish_reason").asText()).isEqualTo("length");
+        assertThat(chunks.getLast().at("/usage/completion_tokens").asLong()).isEqualTo(25);
     }
 }
