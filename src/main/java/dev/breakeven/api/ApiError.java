@@ -105,6 +105,7 @@ record ApiError(
                     case "model_not_in_plan" -> 403;
                     case "rate_limit_exceeded", "allowance_exhausted" -> 429;
                     case "plan_not_found" -> 404;
+                    case "plan_exists", "plan_is_default" -> 409;
                     default -> 400;
                 };
         return new ApiError(

@@ -10,7 +10,9 @@ import dev.breakeven.inference.ModelCatalog;
 import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.plans.Entitlements;
+import dev.breakeven.plans.PlanBook;
 import dev.breakeven.plans.PlanChanges;
+import dev.breakeven.plans.Renewals;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.RoutingRequest;
@@ -38,6 +40,8 @@ public final class HttpApi {
             Clock clock,
             Entitlements entitlements,
             PlanChanges planChanges,
+            PlanBook planBook,
+            Renewals renewals,
             Assistant assistant,
             ModelCatalog catalog,
             Router router,
@@ -73,6 +77,7 @@ public final class HttpApi {
                                 parts.prices(),
                                 parts.entitlements(),
                                 parts.planChanges(),
+                                parts.renewals(),
                                 parts.clock()))
                 .register(
                         "/admin/v1",
@@ -80,6 +85,7 @@ public final class HttpApi {
                 .register(
                         "/admin/v1",
                         new WalletRoutes(auth, http, parts.keys(), parts.wallets(), parts.planChanges(), parts.clock()))
+                .register("/admin/v1", new PlanRoutes(auth, http, parts.planBook(), parts.renewals(), parts.keys()))
                 .register("/webhooks", new PaymentRoutes(http, parts.payments()))
                 .register(new OpsRoutes(http, parts.meters(), parts.journal(), parts.databaseReachable()))
                 .any(this::unknownRoute)

@@ -9,6 +9,7 @@ import dev.breakeven.metering.Journal;
 import dev.breakeven.metering.UsageQuery;
 import dev.breakeven.plans.Entitlements;
 import dev.breakeven.plans.PlanChanges;
+import dev.breakeven.plans.Renewals;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -27,6 +28,7 @@ final class MeRoutes implements HttpService {
     private final PriceBook prices;
     private final Entitlements entitlements;
     private final PlanChanges planChanges;
+    private final Renewals renewals;
     private final java.time.Clock clock;
 
     MeRoutes(
@@ -37,8 +39,10 @@ final class MeRoutes implements HttpService {
             PriceBook prices,
             Entitlements entitlements,
             PlanChanges planChanges,
+            Renewals renewals,
             java.time.Clock clock) {
         this.planChanges = planChanges;
+        this.renewals = renewals;
         this.entitlements = entitlements;
         this.clock = clock;
         this.prices = prices;
@@ -62,8 +66,16 @@ final class MeRoutes implements HttpService {
         body.put("role", caller.role().wireName());
         var standing =
                 entitlements.standing(caller.account().id(), caller.account().planId(), clock.millis());
-        if (standing.isPresent()) body.set("plan", PlanView.standing(http.mapper(), standing.get()));
-        else body.putNull("plan");
+        if (standing.isPresent()) {
+            ObjectNode plan = PlanView.standing(http.mapper(), standing.get());
+            plan.set(
+                    "subscription",
+                    SubscriptionView.state(
+                            http.mapper(), renewals.of(caller.account().id())));
+            body.set("plan", plan);
+        } else {
+            body.putNull("plan");
+        }
         body.put("key_id", caller.key().id());
         body.set(
                 "wallet",

@@ -42,6 +42,7 @@ final class PaymentRoutes implements HttpService {
         out.put("outcome", receipt.outcome());
         if (receipt.accountId() != null) out.put("account_id", receipt.accountId());
         out.put("credited_micros", receipt.amountMicros());
+        if (receipt.plan() != null) out.put("plan_outcome", receipt.plan());
         http.send(res, 200, out);
     }
 }

@@ -48,6 +48,7 @@ final class PlanView {
         out.put("to", change.to().id());
         out.put("charged_micros", change.chargedMicros());
         out.set("plan", plan(http.mapper(), change.to()));
+        out.set("subscription", SubscriptionView.state(http.mapper(), change.subscription()));
         return out;
     }
 

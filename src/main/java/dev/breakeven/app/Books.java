@@ -6,6 +6,7 @@ import dev.breakeven.billing.JdbiInvoiceRepository;
 import dev.breakeven.billing.JdbiPriceRepository;
 import dev.breakeven.billing.JdbiRaterCursor;
 import dev.breakeven.billing.Payments;
+import dev.breakeven.billing.PlanPayments;
 import dev.breakeven.billing.Prepayment;
 import dev.breakeven.billing.PriceBook;
 import dev.breakeven.billing.Rater;
@@ -120,7 +121,10 @@ final class Books implements AutoCloseable {
      * @param accounts the account id for an id or name a checkout session carries
      */
     Payments payments(
-            BreakevenConfig.Billing billing, Map<String, String> env, Function<String, Optional<String>> accounts) {
+            BreakevenConfig.Billing billing,
+            Map<String, String> env,
+            Function<String, Optional<String>> accounts,
+            PlanPayments plans) {
         String secrets = env.get(billing.stripe().webhookSecretEnv());
         if (secrets == null || secrets.isBlank()) return null;
         List<String> list = Stream.of(secrets.split(","))
@@ -129,7 +133,7 @@ final class Books implements AutoCloseable {
                 .toList();
         StripeWebhook webhook =
                 new StripeWebhook(list, Duration.ofSeconds(billing.stripe().toleranceSeconds()), clock);
-        return new Payments(webhook, wallets, accounts);
+        return new Payments(webhook, wallets, accounts, plans);
     }
 
     void registerGauges(MeterRegistry meters) {

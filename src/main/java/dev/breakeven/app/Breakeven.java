@@ -13,7 +13,6 @@ import dev.breakeven.billing.Price;
 import dev.breakeven.billing.PriceBook;
 import dev.breakeven.billing.PriceException;
 import dev.breakeven.billing.PriceKind;
-import dev.breakeven.billing.Subscriptions;
 import dev.breakeven.billing.Wallets;
 import dev.breakeven.cluster.InProcessCounters;
 import dev.breakeven.inference.Backend;
@@ -37,7 +36,6 @@ import dev.breakeven.metering.JdbiJournalRepository;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.plans.ComputeScheduler;
 import dev.breakeven.plans.Entitlements;
-import dev.breakeven.plans.PlanChanges;
 import dev.breakeven.plans.SchedulerMetrics;
 import dev.breakeven.store.Database;
 import dev.breakeven.store.DatabaseSettings;
@@ -74,6 +72,7 @@ public final class Breakeven implements AutoCloseable {
     private final KeyRing keys;
     private final PriceBook prices;
     private final Books books;
+    private final PlanBilling plans;
     private final ComputeScheduler scheduler;
     private final Map<String, Backend> backends;
     private final IdleWatch idleWatch;
@@ -142,7 +141,8 @@ public final class Breakeven implements AutoCloseable {
         this.scheduler = ComputeCapacity.scheduler(config, clock, schedulerMetrics);
         schedulerMetrics.bindGauges(scheduler);
         Prepayment prepayment = books.prepayment(config.billing());
-        Entitlements entitlements = new Entitlements(PlanSettings.catalog(config), new InProcessCounters());
+        this.plans = new PlanBilling(config, database, books, keys, ids, clock);
+        Entitlements entitlements = new Entitlements(plans.book::catalog, new InProcessCounters());
         Admission admission = new TurnAdmission(entitlements, prepayment, clock);
         Assistant assistant = new Assistant(
                 catalog,
@@ -159,16 +159,12 @@ public final class Breakeven implements AutoCloseable {
                 keys,
                 prices,
                 books.wallets,
-                books.payments(config.billing(), env, ref -> keys.account(ref).map(a -> a.id())),
+                books.payments(config.billing(), env, ref -> keys.account(ref).map(a -> a.id()), plans),
                 clock,
                 entitlements,
-                new PlanChanges(
-                        entitlements.catalog(),
-                        new Subscriptions(books.ledger, books.wallets),
-                        prices,
-                        keys::setPlan,
-                        ids,
-                        clock),
+                plans.changes,
+                plans.book,
+                plans.renewals,
                 assistant,
                 catalog,
                 router,
@@ -200,6 +196,7 @@ public final class Breakeven implements AutoCloseable {
             b.server.start();
             b.health.start();
             b.books.start(b.config.billing().raterIntervalMs() > 0);
+            b.plans.start();
         } catch (RuntimeException e) {
             b.close();
             throw e;
@@ -417,6 +414,7 @@ public final class Breakeven implements AutoCloseable {
         if (server.isRunning()) server.stop();
         health.close();
         scheduler.close();
+        plans.close();
         journal.close();
         books.close();
         backends.values().forEach(Backend::close);

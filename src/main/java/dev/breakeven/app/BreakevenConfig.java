@@ -111,10 +111,22 @@ public record BreakevenConfig(
      * wallet does not cover is owed and invoiced); {@code reserve_output_tokens} for a request with
      * no {@code max_tokens}; {@code reservation_timeout_ms} after which an unposted reservation is
      * released; {@code rater_interval_ms} the rater's pause when it has caught up (0 = no rater on
-     * this node); {@code stripe} the payment webhook.
+     * this node); {@code stripe} the payment webhook; {@code subscriptions} plan renewals.
      */
     public record Billing(
-            String mode, long reserveOutputTokens, long reservationTimeoutMs, long raterIntervalMs, Stripe stripe) {}
+            String mode,
+            long reserveOutputTokens,
+            long reservationTimeoutMs,
+            long raterIntervalMs,
+            Stripe stripe,
+            Subscriptions subscriptions) {}
+
+    /**
+     * {@code renewal_interval_ms}: how often this node renews the plans that are due (0 = never on
+     * this node); {@code grace_hours}: how long an account whose renewal could not be paid keeps
+     * its plan before it falls to the default plan.
+     */
+    public record Subscriptions(long renewalIntervalMs, long graceHours) {}
 
     /**
      * {@code webhook_secret_env}: the variable holding the webhook's signing secret (several,

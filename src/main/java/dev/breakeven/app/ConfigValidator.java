@@ -105,8 +105,20 @@ final class ConfigValidator {
         require(b.raterIntervalMs() >= 0, "billing.rater_interval_ms must be 0 (off) or more");
         require(b.stripe() != null, "billing.stripe is required");
         require(b.stripe().toleranceSeconds() >= 1, "billing.stripe.tolerance_seconds must be at least 1");
+        require(b.subscriptions() != null, "billing.subscriptions is required");
+        require(
+                b.subscriptions().renewalIntervalMs() >= 0,
+                "billing.subscriptions.renewal_interval_ms must be 0 (off) or more");
+        require(
+                b.subscriptions().graceHours() >= 0 && b.subscriptions().graceHours() <= 24 * 366,
+                "billing.subscriptions.grace_hours must be 0..8784");
         return new BreakevenConfig.Billing(
-                mode, b.reserveOutputTokens(), b.reservationTimeoutMs(), b.raterIntervalMs(), b.stripe());
+                mode,
+                b.reserveOutputTokens(),
+                b.reservationTimeoutMs(),
+                b.raterIntervalMs(),
+                b.stripe(),
+                b.subscriptions());
     }
 
     /**

@@ -2,13 +2,11 @@ package dev.breakeven.app;
 
 import dev.breakeven.plans.Overage;
 import dev.breakeven.plans.Plan;
-import dev.breakeven.plans.PlanCatalog;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** The {@code plans:} configuration: checked at load, turned into the plan catalog at start. */
+/** The {@code plans:} configuration: checked at load, seeded into the plan book at start. */
 final class PlanSettings {
     private PlanSettings() {}
 
@@ -45,12 +43,6 @@ final class PlanSettings {
         }
         if (plans.isEmpty() && defaultPlan != null)
             throw new ConfigException("default_plan is set but there are no plans");
-    }
-
-    static PlanCatalog catalog(BreakevenConfig config) {
-        List<Plan> plans = new ArrayList<>();
-        for (BreakevenConfig.PlanEntry e : config.plans()) plans.add(plan(e));
-        return plans.isEmpty() ? PlanCatalog.none() : new PlanCatalog(plans, config.defaultPlan());
     }
 
     /** @throws IllegalArgumentException for a missing or malformed field */

@@ -21,6 +21,7 @@ import java.util.Locale;
  * @param currency always {@code "USD"} for now (other currencies are refused)
  * @param customerEmail {@code customer_details.email}, or else {@code customer_email}; null if
  *     Stripe sent neither
+ * @param planId the plan the session pays for ({@code metadata.breakeven_plan}), or null for a plain top-up
  */
 public record CheckoutCompleted(
         String id,
@@ -31,7 +32,8 @@ public record CheckoutCompleted(
         long amountMicros,
         String currency,
         PaymentStatus paymentStatus,
-        String customerEmail)
+        String customerEmail,
+        String planId)
         implements StripeEvent {
 
     /** The Stripe event type this record reads. */

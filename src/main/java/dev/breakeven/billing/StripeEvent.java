@@ -1,14 +1,14 @@
 package dev.breakeven.billing;
 
 /**
- * A Stripe event whose signature was verified. Breakeven acts on {@link CheckoutCompleted}; every
- * other type reads as {@link Other}, which the receiver acknowledges and ignores (Stripe retries
- * webhooks that are not acknowledged with a 2xx).
+ * A Stripe event whose signature was verified. Breakeven acts on {@link CheckoutCompleted} and
+ * {@link InvoiceEvent}; every other type reads as {@link Other}, which the receiver acknowledges
+ * and ignores (Stripe retries webhooks that are not acknowledged with a 2xx).
  *
  * <p>Stripe may deliver the same event more than once: act on an event at most once, keyed by
  * {@link #id()}.
  */
-public sealed interface StripeEvent permits CheckoutCompleted, StripeEvent.Other {
+public sealed interface StripeEvent permits CheckoutCompleted, InvoiceEvent, StripeEvent.Other {
     /** Stripe's event id, {@code evt_…}: the key that makes handling an event idempotent. */
     String id();
 

@@ -49,8 +49,9 @@ final class StripeEventReader {
         if (!live.isBoolean()) throw malformed("livemode must be true or false");
         boolean livemode = live.booleanValue();
 
-        if (!CheckoutCompleted.TYPE.equals(type)) return new StripeEvent.Other(id, type, createdAt, livemode);
-        return checkoutCompleted(root, id, createdAt, livemode);
+        if (CheckoutCompleted.TYPE.equals(type)) return checkoutCompleted(root, id, createdAt, livemode);
+        if (InvoiceEvent.TYPES.contains(type)) return invoice(root, id, type, createdAt, livemode);
+        return new StripeEvent.Other(id, type, createdAt, livemode);
     }
 
     private static CheckoutCompleted checkoutCompleted(JsonNode root, String id, long createdAt, boolean livemode) {
@@ -58,20 +59,8 @@ final class StripeEventReader {
         JsonNode session = object(data, "object", "data.object");
         String sessionId = text(session, "id", "data.object.id");
 
-        String currency = text(session, "currency", "data.object.currency");
-        if (!currency.equalsIgnoreCase("usd")) {
-            throw new BillingException(
-                    "unsupported_currency",
-                    "a payment in " + currency.toUpperCase(Locale.ROOT)
-                            + " cannot be credited: Breakeven accepts USD only");
-        }
-        long cents = wholeNumber(session, "amount_total", "data.object.amount_total");
-        long amountMicros;
-        try {
-            amountMicros = Math.multiplyExact(cents, MICROS_PER_CENT);
-        } catch (ArithmeticException e) {
-            throw malformed("data.object.amount_total is too large");
-        }
+        requireUsd(session);
+        long amountMicros = micros(session, "amount_total");
 
         String statusText = text(session, "payment_status", "data.object.payment_status");
         CheckoutCompleted.PaymentStatus status = CheckoutCompleted.PaymentStatus.fromWire(statusText);
@@ -80,13 +69,8 @@ final class StripeEventReader {
         }
 
         String accountId = optionalText(session, "client_reference_id", "data.object.client_reference_id");
-        if (accountId == null) {
-            JsonNode metadata = session.get("metadata");
-            if (metadata != null && !metadata.isNull()) {
-                if (!metadata.isObject()) throw malformed("data.object.metadata must be an object");
-                accountId = optionalText(metadata, "breakeven_account", "data.object.metadata.breakeven_account");
-            }
-        }
+        if (accountId == null) accountId = metadata(session, "breakeven_account", "data.object.metadata");
+        String planId = metadata(session, "breakeven_plan", "data.object.metadata");
         if (accountId == null) {
             throw malformed("the Breakeven account is missing: neither data.object.client_reference_id"
                     + " nor data.object.metadata.breakeven_account is set");
@@ -100,7 +84,69 @@ final class StripeEventReader {
         }
         if (email == null) email = optionalText(session, "customer_email", "data.object.customer_email");
 
-        return new CheckoutCompleted(id, createdAt, livemode, sessionId, accountId, amountMicros, "USD", status, email);
+        return new CheckoutCompleted(
+                id, createdAt, livemode, sessionId, accountId, amountMicros, "USD", status, email, planId);
+    }
+
+    /**
+     * An invoice event: the account from the invoice's {@code metadata.breakeven_account}, else its
+     * subscription's ({@code subscription_details.metadata}, or {@code parent.subscription_details.metadata}
+     * in Stripe's newer API versions); the amount paid for {@code invoice.paid}.
+     */
+    private static InvoiceEvent invoice(JsonNode root, String id, String type, long createdAt, boolean livemode) {
+        JsonNode data = object(root, "data", "data");
+        JsonNode invoice = object(data, "object", "data.object");
+        String invoiceId = text(invoice, "id", "data.object.id");
+        String accountId = metadata(invoice, "breakeven_account", "data.object.metadata");
+        if (accountId == null) accountId = subscriptionAccount(invoice, "data.object");
+        JsonNode parent = invoice.get("parent");
+        if (accountId == null && parent != null && parent.isObject())
+            accountId = subscriptionAccount(parent, "data.object.parent");
+        if (accountId == null) {
+            throw malformed("the Breakeven account is missing: set metadata.breakeven_account on the invoice"
+                    + " or on its subscription");
+        }
+        long paid = 0;
+        if (type.equals(InvoiceEvent.PAID)) {
+            requireUsd(invoice);
+            paid = micros(invoice, "amount_paid");
+        }
+        return new InvoiceEvent(id, type, createdAt, livemode, invoiceId, accountId, paid);
+    }
+
+    private static String subscriptionAccount(JsonNode holder, String path) {
+        JsonNode details = holder.get("subscription_details");
+        if (details == null || details.isNull()) return null;
+        if (!details.isObject()) throw malformed(path + ".subscription_details must be an object");
+        return metadata(details, "breakeven_account", path + ".subscription_details.metadata");
+    }
+
+    /** A string of the object's {@code metadata}, or null when there is none. */
+    private static String metadata(JsonNode holder, String key, String path) {
+        JsonNode metadata = holder.get("metadata");
+        if (metadata == null || metadata.isNull()) return null;
+        if (!metadata.isObject()) throw malformed(path + " must be an object");
+        return optionalText(metadata, key, path + "." + key);
+    }
+
+    private static void requireUsd(JsonNode object) {
+        String currency = text(object, "currency", "data.object.currency");
+        if (!currency.equalsIgnoreCase("usd")) {
+            throw new BillingException(
+                    "unsupported_currency",
+                    "a payment in " + currency.toUpperCase(Locale.ROOT)
+                            + " cannot be credited: Breakeven accepts USD only");
+        }
+    }
+
+    /** A whole number of cents of {@code data.object}, in micros. */
+    private static long micros(JsonNode object, String field) {
+        long cents = wholeNumber(object, field, "data.object." + field);
+        try {
+            return Math.multiplyExact(cents, MICROS_PER_CENT);
+        } catch (ArithmeticException e) {
+            throw malformed("data.object." + field + " is too large");
+        }
     }
 
     private static JsonNode object(JsonNode parent, String field, String path) {

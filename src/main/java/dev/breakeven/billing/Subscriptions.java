@@ -54,46 +54,70 @@ public final class Subscriptions {
      * Charges a change of plan to the account's wallet.
      *
      * @param changeId unique per change (the same id again charges nothing more)
-     * @return the amount charged now, in micros (0 for a cheaper or free plan)
+     * @return the amount charged for this change, in micros (0 for a cheaper or free plan)
      * @throws BillingException {@code insufficient_funds} when the wallet cannot pay it (nothing is charged)
      */
     public long change(String accountId, String planId, long newFee, long oldFee, String changeId, long now) {
         long charge = prorated(newFee, oldFee, now);
         if (charge == 0) return 0;
+        return charge(accountId, planId, charge, changeId, now);
+    }
+
+    /**
+     * Charges {@code amount} of a plan's fee to the account's wallet, granted credits first, exactly
+     * once per {@code chargeId}: if a charge with this id was made before (by this process or
+     * another), nothing more is charged and its amount is returned.
+     *
+     * @return the amount charged for {@code chargeId}, now or before
+     * @throws BillingException {@code insufficient_funds} when the wallet cannot pay it (nothing is charged)
+     */
+    public long charge(String accountId, String planId, long amount, String chargeId, long now) {
+        long before = charged(chargeId);
+        if (before > 0 || amount == 0) return before;
         wallets.open(accountId);
         String revenue = AccountKind.REVENUE_SUBSCRIPTIONS.account().id();
         long granted = available(Wallets.granted(accountId));
         long paid = available(Wallets.paid(accountId));
-        if (granted + paid < charge) {
+        if (granted + paid < amount) {
+            long concurrent = charged(chargeId); // made meanwhile (by another node): what it took is gone
+            if (concurrent > 0) return concurrent;
             throw new BillingException(
                     "insufficient_funds",
-                    "The plan '" + planId + "' costs $" + Money.format(charge)
-                            + " for the rest of this month and your wallet has $"
-                            + Money.format(Math.max(0, granted + paid)) + " available. Top up your credits first.");
+                    "The plan '" + planId + "' costs $" + Money.format(amount) + " now and the wallet has $"
+                            + Money.format(Math.max(0, granted + paid)) + " available. Top up the credits first.");
         }
-        long fromGranted = Math.min(granted, charge);
+        long fromGranted = Math.min(granted, amount);
         List<Transfer> chain = new ArrayList<>();
         if (fromGranted > 0) {
             chain.add(Transfer.posted(
-                    "sub:" + changeId + ":g", Wallets.granted(accountId), revenue, fromGranted, CODE, planId, now));
+                    grantedLeg(chargeId), Wallets.granted(accountId), revenue, fromGranted, CODE, planId, now));
         }
-        if (charge > fromGranted) {
+        if (amount > fromGranted) {
             chain.add(Transfer.posted(
-                    "sub:" + changeId + ":p",
-                    Wallets.paid(accountId),
-                    revenue,
-                    charge - fromGranted,
-                    CODE,
-                    planId,
-                    now));
+                    paidLeg(chargeId), Wallets.paid(accountId), revenue, amount - fromGranted, CODE, planId, now));
         }
         List<TransferResult> results = ledger.submit(chain);
-        if (!results.stream().allMatch(TransferResult::ok)) {
-            throw new BillingException(
-                    "insufficient_funds",
-                    "The wallet changed while the plan was being paid; nothing was charged. Try again.");
-        }
-        return charge;
+        if (results.stream().allMatch(TransferResult::ok)) return amount;
+        long concurrent = charged(chargeId); // another node charged the same id meanwhile
+        if (concurrent > 0) return concurrent;
+        throw new BillingException(
+                "insufficient_funds",
+                "The wallet changed while the plan was being paid; nothing was charged. Try again.");
+    }
+
+    /** What the charge {@code chargeId} took from the wallet, or 0 if it was never made. */
+    public long charged(String chargeId) {
+        return ledger.transfers(List.of(grantedLeg(chargeId), paidLeg(chargeId))).stream()
+                .mapToLong(t -> t.transfer().amount())
+                .sum();
+    }
+
+    private static String grantedLeg(String chargeId) {
+        return "sub:" + chargeId + ":g";
+    }
+
+    private static String paidLeg(String chargeId) {
+        return "sub:" + chargeId + ":p";
     }
 
     private long available(String ledgerAccount) {

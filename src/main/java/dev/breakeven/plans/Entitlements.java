@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * What an account's plan lets a request do, decided at admission and held until the request ends:
@@ -27,16 +28,22 @@ public final class Entitlements {
     /** Output reserved for a request that sets no maximum, on a plan that caps none. */
     static final long DEFAULT_OUTPUT_RESERVE = 4096;
 
-    private final PlanCatalog catalog;
+    private final Supplier<PlanCatalog> catalog;
     private final Counters counters;
 
-    public Entitlements(PlanCatalog catalog, Counters counters) {
+    /** @param catalog the current plans, asked once per decision (e.g. {@link PlanBook#catalog}) */
+    public Entitlements(Supplier<PlanCatalog> catalog, Counters counters) {
         this.catalog = catalog;
         this.counters = counters;
     }
 
+    public Entitlements(PlanCatalog catalog, Counters counters) {
+        this(() -> catalog, counters);
+    }
+
+    /** The plans now. */
     public PlanCatalog catalog() {
-        return catalog;
+        return catalog.get();
     }
 
     /**
@@ -48,7 +55,7 @@ public final class Entitlements {
      */
     public Pass admit(
             String accountId, String planId, String model, LongSupplier promptTokens, Integer maxOutput, long now) {
-        Plan plan = catalog.planOf(planId).orElse(null);
+        Plan plan = catalog.get().planOf(planId).orElse(null);
         if (plan == null) return Pass.open(model);
         if (!plan.includes(model)) throw notInPlan(plan, model);
         long prompt = promptTokens.getAsLong();
@@ -118,7 +125,8 @@ public final class Entitlements {
      * reset (empty when no plans are configured). Reads only; holds nothing.
      */
     public java.util.Optional<Standing> standing(String accountId, String planId, long now) {
-        return catalog.planOf(planId).map(plan -> {
+        PlanCatalog plans = catalog.get();
+        return plans.planOf(planId).map(plan -> {
             Map<String, Usage> limits = new LinkedHashMap<>();
             if (plan.requestsPerMinute() > 0)
                 limits.put(
@@ -135,7 +143,7 @@ public final class Entitlements {
                 limits.put(
                         "tokens_per_month",
                         counters.usage(accountId + ":month", Window.UTC_MONTH, plan.tokensPerMonth(), now));
-            List<Plan> upgrades = catalog.plans().stream()
+            List<Plan> upgrades = plans.plans().stream()
                     .filter(p -> p.monthlyPriceMicros() > plan.monthlyPriceMicros())
                     .toList();
             return new Standing(plan, limits, upgrades);
@@ -206,7 +214,8 @@ public final class Entitlements {
     }
 
     private PlanException notInPlan(Plan plan, String model) {
-        return catalog.cheapestWith(model)
+        return catalog.get()
+                .cheapestWith(model)
                 .map(p -> new PlanException(
                         "model_not_in_plan",
                         "The model '" + model + "' is not included in your plan '"

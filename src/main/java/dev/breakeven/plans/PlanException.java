@@ -6,7 +6,8 @@ import java.util.Map;
  * A plan refused a request. Codes are stable: {@code model_not_in_plan} (403), {@code
  * context_too_long} and {@code output_too_long} (400, {@code param} names the field), {@code
  * rate_limit_exceeded} and {@code allowance_exhausted} (429, with {@code retryAfterSeconds} and
- * OpenAI's rate-limit headers), {@code plan_not_found}, {@code invalid_plan}.
+ * OpenAI's rate-limit headers), {@code plan_not_found} (404), {@code invalid_plan} (400, {@code
+ * param} names the field), {@code plan_exists} and {@code plan_is_default} (409).
  */
 public final class PlanException extends RuntimeException {
     private final String code;

@@ -254,7 +254,7 @@ class BillingApiTest {
 
     @Test
     void otherEventTypes_areAcknowledged_andIgnored() {
-        String body = "{\"id\":\"evt_other\",\"object\":\"event\",\"type\":\"invoice.paid\",\"created\":" + now()
+        String body = "{\"id\":\"evt_other\",\"object\":\"event\",\"type\":\"customer.created\",\"created\":" + now()
                 + ",\"livemode\":false,\"data\":{\"object\":{}}}";
 
         HttpResponse<String> res = webhook(body, StripeSigner.sign("whsec_old", body, now()));

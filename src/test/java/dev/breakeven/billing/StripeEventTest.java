@@ -60,7 +60,8 @@ class StripeEventTest {
                         25_000_000L,
                         "USD",
                         PaymentStatus.PAID,
-                        "alice@example.com"));
+                        "alice@example.com",
+                        null));
         CheckoutCompleted checkout = (CheckoutCompleted) event;
         assertThat(checkout.type()).isEqualTo("checkout.session.completed");
         assertThat(checkout.creditMicros()).isEqualTo(25_000_000L);
@@ -191,10 +192,10 @@ class StripeEventTest {
     @Test
     void otherEventTypes_readAsOther_withTheirEnvelopeOnly() {
         StripeEvent event = parse("""
-                {"id":"evt_2","object":"event","type":"invoice.paid","created":1767225601,"livemode":false,
+                {"id":"evt_2","object":"event","type":"customer.created","created":1767225601,"livemode":false,
                  "data":{"object":{"amount_total":"whatever","currency":"eur"}}}""");
 
-        assertThat(event).isEqualTo(new StripeEvent.Other("evt_2", "invoice.paid", 1_767_225_601_000L, false));
+        assertThat(event).isEqualTo(new StripeEvent.Other("evt_2", "customer.created", 1_767_225_601_000L, false));
     }
 
     @Test

@@ -1,0 +1,43 @@
+package dev.breakeven.billing;
+
+/**
+ * What a payment means for an account's plan, told by {@link Payments} once the money is in the
+ * wallet (or a payment failed). Implemented where plans live; billing knows no plans. Each method
+ * answers with a short outcome for the webhook's receipt, and must be safe to call again for the
+ * same event (Stripe delivers events more than once).
+ */
+public interface PlanPayments {
+
+    /** Plans are not sold through the webhook. */
+    PlanPayments NONE = new PlanPayments() {
+        @Override
+        public String planBought(String accountId, String planId, String eventId) {
+            return "plan_not_found";
+        }
+
+        @Override
+        public String paid(String accountId) {
+            return null;
+        }
+
+        @Override
+        public String paymentFailed(String accountId) {
+            return null;
+        }
+    };
+
+    /**
+     * A checkout paid for {@code planId}: move the account to it, paying from the wallet. A plan that
+     * cannot be bought is not an error of the delivery: the money stays in the wallet and the
+     * outcome says why.
+     *
+     * @return {@code plan_changed}, or the refusal's code ({@code insufficient_funds}, {@code plan_not_found}…)
+     */
+    String planBought(String accountId, String planId, String eventId);
+
+    /** Money arrived: renew a subscription that is due or past due. @return the outcome, or null when nothing was due */
+    String paid(String accountId);
+
+    /** A payment for the account's plan failed. @return the outcome, or null when the account has no subscription */
+    String paymentFailed(String accountId);
+}
