@@ -1,26 +1,21 @@
 package dev.breakeven.app;
 
-import dev.breakeven.assistant.Admission;
 import dev.breakeven.assistant.Capacity;
 import dev.breakeven.assistant.Requester;
 import dev.breakeven.plans.ComputeScheduler;
-import dev.breakeven.plans.PriorityClass;
 import dev.breakeven.plans.SchedulerException;
 import dev.breakeven.plans.SchedulerListener;
-import dev.breakeven.plans.SchedulerPolicy;
 import dev.breakeven.plans.Slot;
 import dev.breakeven.plans.SlotRequest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * Backend capacity through the {@link ComputeScheduler}: each attempt waits for a slot of its
  * backend in its plan's priority class; turns no plan places queue in the class {@code default},
- * ranked above the plans' classes (it exists only where no plans are configured).
+ * ranked above the plans' classes (see {@link SchedulerSettings#policy}).
  */
 final class ComputeCapacity implements Capacity {
     /** Waits longer than a year are no deadline at all: the class's own maximum wait decides. */
@@ -32,15 +27,6 @@ final class ComputeCapacity implements Capacity {
         this.scheduler = scheduler;
     }
 
-    /** The suggested classes (free, plus, pro) and {@code default} above them. */
-    static SchedulerPolicy policy() {
-        SchedulerPolicy suggested = SchedulerPolicy.defaults();
-        List<PriorityClass> classes = new ArrayList<>(suggested.classes());
-        int top = classes.getLast().rank();
-        classes.add(new PriorityClass(Admission.Admitted.DEFAULT_CLASS, top + 1, Duration.ofSeconds(60), 1.0));
-        return suggested.withClasses(classes);
-    }
-
     static Map<String, Integer> capacities(BreakevenConfig config) {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (BreakevenConfig.Backend b : config.backends()) out.put(b.id(), Math.max(1, b.capacity()));
@@ -48,7 +34,7 @@ final class ComputeCapacity implements Capacity {
     }
 
     static ComputeScheduler scheduler(BreakevenConfig config, Clock clock, SchedulerListener listener) {
-        return new ComputeScheduler(policy(), capacities(config), clock, listener);
+        return new ComputeScheduler(SchedulerSettings.policy(config.scheduler()), capacities(config), clock, listener);
     }
 
     @Override
