@@ -386,6 +386,15 @@ public final class Breakeven implements AutoCloseable {
         return router;
     }
 
+    /**
+     * The compute scheduler, for tests and tools: each backend's queue ({@code snapshot}), and
+     * {@code expire()} to refuse the waits a controlled clock has run out (waiters time out on their
+     * own only by the real clock).
+     */
+    public ComputeScheduler scheduler() {
+        return scheduler;
+    }
+
     /** The health checker, e.g. to probe a backend now instead of waiting for its interval. */
     public HealthProbe health() {
         return health;

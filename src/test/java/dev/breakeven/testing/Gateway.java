@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real Breakeven listening on a loopback port, configured through a real YAML file, in front of
@@ -203,6 +204,20 @@ public final class Gateway implements AutoCloseable {
                 upstream.close();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Waits until {@code n} requests of {@code priorityClass} wait in the compute scheduler for
+     * {@code backend} (polling its snapshot; at most 10 s).
+     */
+    public void awaitWaiting(String backend, String priorityClass, int n) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.scheduler().snapshot(backend).of(priorityClass).waiting() != n) {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError(
+                        "timed out waiting for " + n + " " + priorityClass + " requests to wait for " + backend);
+            LockSupport.parkNanos(1_000_000); // polling interval
         }
     }
 
