@@ -154,7 +154,7 @@ public final class Breakeven implements AutoCloseable {
                 new TokenCounter(),
                 new TurnMetrics(meters),
                 admission,
-                new ComputeCapacity(scheduler));
+                new ComputeCapacity(scheduler, SchedulerSettings.downgrades(config.scheduler())));
         HttpApi api = new HttpApi(new HttpApi.Parts(
                 keys,
                 prices,

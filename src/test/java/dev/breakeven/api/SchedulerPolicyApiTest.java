@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The compute scheduler's policy at the HTTP boundary, with a controlled clock: order between
- * classes, fairness inside one, the maximum wait. The mock
+ * classes, fairness inside one, the maximum wait, and downgrading under saturation. The mock
  * backend (capacity 4: free may hold 2, free and plus 3, pro all 4) holds every generation until
  * the test releases it, so the order in which requests reach it is the order the scheduler granted
  * their slots.
@@ -80,9 +80,14 @@ class SchedulerPolicyApiTest {
 
     /** Sends a chat request from {@code account} (on {@code plan}) in the background; {@code text} tells it apart upstream. */
     Future<HttpResponse<String>> ask(String account, String plan, String text) {
+        return ask(account, plan, text, false);
+    }
+
+    Future<HttpResponse<String>> ask(String account, String plan, String text, boolean stream) {
         String key = keys.computeIfAbsent(
                 account, a -> gw.server.keys().issue(a, Role.USER, plan).secret());
-        String body = "{\"model\":\"assistant\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
+        String body = "{\"model\":\"assistant\",\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
         return clients.submit(() -> gw.post("/v1/chat/completions", key, body));
     }
 
@@ -195,5 +200,88 @@ class SchedulerPolicyApiTest {
         assertAllAnswered(all);
         assertThat(usageOf("f2")).as("a refused request records no usage").isEmpty();
         assertThat(usageOf("f1")).hasSize(2);
+    }
+
+    /** Free may wait 0 ms on a backend; when it would wait, it is served by {@code small} (its own backend of 1 slot) instead. */
+    void startWithDowngrade() {
+        start(
+                "max_wait_ms: 0, max_share: 0.5, on_saturation: \"downgrade:small\"",
+                Gateway.in(dir)
+                        .mockModel("small", "mock-small", 1, "small-model")
+                        .yaml("""
+                        prices:
+                          - {model: assistant, input_per_million_micros: 1000000000, output_per_million_micros: 1000000000}
+                          - {model: small, input_per_million_micros: 1000000, output_per_million_micros: 1000000}
+                        """));
+    }
+
+    @Test
+    void freeRequest_isDowngraded_whenItsClassIsSaturated_andIsAnsweredAndPricedAsTheModelServed() throws Exception {
+        startWithDowngrade();
+        List<Future<HttpResponse<String>>> all = new ArrayList<>(running("f1", "free", 2));
+
+        Future<HttpResponse<String>> saturated = ask("f2", "free", "downgraded");
+        assertThat(gw.upstream.awaitRequests(3, AWAIT)).isTrue();
+        RecordedRequest upstream = gw.upstream.lastRequest();
+        gw.upstream.releaseHeld(100);
+        HttpResponse<String> res = answer(saturated);
+
+        assertThat(content(upstream)).isEqualTo("downgraded");
+        assertThat(upstream.body().path("model").asText()).isEqualTo("small-model");
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.headers().firstValue("x-breakeven-downgraded-from")).hasValue("assistant");
+        JsonNode body = Gateway.json(res);
+        assertThat(body.get("model").asText()).isEqualTo("small");
+        UsageEvent event = usageOf("f2").getFirst();
+        assertThat(event.model()).isEqualTo("small");
+        assertThat(event.backend()).isEqualTo("mock-small");
+        assertThat(res.headers().firstValue("x-breakeven-cost-micros"))
+                .as("priced at small's 1 micro a token, not assistant's 1,000")
+                .hasValue(Long.toString(event.promptTokens() + event.completionTokens()));
+        assertAllAnswered(all);
+        assertThat(usageOf("f1")).extracting(UsageEvent::model).containsOnly("assistant");
+    }
+
+    @Test
+    void aStreamedDowngradedAnswer_namesTheModelServed_inEveryChunk() throws Exception {
+        startWithDowngrade();
+        List<Future<HttpResponse<String>>> all = new ArrayList<>(running("f1", "free", 2));
+
+        Future<HttpResponse<String>> saturated = ask("f2", "free", "downgraded", true);
+        assertThat(gw.upstream.awaitRequests(3, AWAIT)).isTrue();
+        gw.upstream.releaseHeld(100);
+        HttpResponse<String> res = answer(saturated);
+
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.headers().firstValue("x-breakeven-downgraded-from")).hasValue("assistant");
+        List<String> chunks =
+                res.body().lines().filter(l -> l.startsWith("data: {")).toList();
+        assertThat(chunks).isNotEmpty();
+        for (String chunk : chunks) {
+            assertThat(Gateway.JSON.readTree(chunk.substring(6)).get("model").asText())
+                    .isEqualTo("small");
+        }
+        assertAllAnswered(all);
+    }
+
+    @Test
+    void theRefusalStands_whenTheSmallerModelHasNoRoomEither() throws Exception {
+        startWithDowngrade();
+        List<Future<HttpResponse<String>>> all = new ArrayList<>(running("f1", "free", 2));
+        all.addAll(running("f2", "free", 1)); // downgraded: holds small's one slot
+
+        HttpResponse<String> refused = answer(ask("f3", "free", "no room anywhere"));
+
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(Gateway.json(refused).get("error").get("code").asText()).isEqualTo("overloaded");
+        assertThat(Gateway.json(refused).get("error").get("message").asText())
+                .as("the refusal of the model asked for")
+                .startsWith("mock is busy");
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(refused.headers().firstValue("x-breakeven-downgraded-from")).isEmpty();
+        gw.upstream.releaseHeld(100);
+        assertAllAnswered(all);
+        assertThat(usageOf("f3")).isEmpty();
+        assertThat(gw.upstream.requestCount()).isEqualTo(3);
     }
 }
