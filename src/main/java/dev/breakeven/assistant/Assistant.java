@@ -352,14 +352,7 @@ public final class Assistant {
             ModelCatalog.Model smaller = downgrade == null && !d.model().equals(model.id())
                     ? catalog.find(d.model()).orElse(null)
                     : null;
-            Router.Plan plan = null;
-            if (smaller != null && !smaller.routes().isEmpty()) {
-                try {
-                    plan = router.plan(smaller);
-                } catch (InferenceException e) { // every breaker of the smaller model is open
-                    plan = null;
-                }
-            }
+            Router.Plan plan = smaller == null ? null : planOrNull(smaller);
             if (plan == null) {
                 end(null);
                 throw downgrade == null ? d.refusal() : downgrade.refusal();
@@ -371,6 +364,15 @@ public final class Assistant {
             if (relay != null) relay.model(smaller.id());
             if (sink != null) sink.headers(Map.of(DOWNGRADED_HEADER, downgradedFrom));
             return plan;
+        }
+
+        /** The routes of {@code m}, or null when it has none whose breaker lets requests through. */
+        private Router.Plan planOrNull(ModelCatalog.Model m) {
+            try {
+                return router.plan(m);
+            } catch (InferenceException e) {
+                return null;
+            }
         }
 
         private void recordFailure(Relay relay, String code) {
