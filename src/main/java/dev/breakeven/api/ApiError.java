@@ -3,6 +3,7 @@ package dev.breakeven.api;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.breakeven.access.AccessException;
+import dev.breakeven.assistant.Assistant;
 import dev.breakeven.assistant.AssistantException;
 import dev.breakeven.billing.BillingException;
 import dev.breakeven.billing.PriceException;
@@ -112,7 +113,10 @@ record ApiError(
                 status, typeFor(status), e.code(), e.getMessage(), e.param(), e.retryAfterSeconds(), e.headers());
     }
 
-    /** The backend (or this tier's share of it) is full: come back later, as OpenAI's 503 "overloaded" says. */
+    /**
+     * The backend (or this tier's share of it) is full: come back later, as OpenAI's 503
+     * "overloaded" says; {@code x-breakeven-queue-ms} says how long the request waited first.
+     */
     private static ApiError fromScheduler(SchedulerException e) {
         return switch (e.code()) {
             case "overloaded", "wait_expired", "deadline", "queue_full", "closed" ->
@@ -124,7 +128,8 @@ record ApiError(
                         null,
                         e.retryAfter() == null
                                 ? 1L
-                                : Math.max(1, (e.retryAfter().toMillis() + 999) / 1000));
+                                : Math.max(1, (e.retryAfter().toMillis() + 999) / 1000),
+                        Map.of(Assistant.QUEUE_HEADER, Long.toString(e.queued().toMillis())));
             default ->
                 new ApiError(
                         500,

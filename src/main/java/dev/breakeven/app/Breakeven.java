@@ -154,7 +154,7 @@ public final class Breakeven implements AutoCloseable {
                 new TokenCounter(),
                 new TurnMetrics(meters),
                 admission,
-                new ComputeCapacity(scheduler));
+                new ComputeCapacity(scheduler, SchedulerSettings.downgrades(config.scheduler())));
         HttpApi api = new HttpApi(new HttpApi.Parts(
                 keys,
                 prices,
@@ -381,6 +381,15 @@ public final class Breakeven implements AutoCloseable {
     /** Backend states and breakers, for tests and tools. */
     public Router router() {
         return router;
+    }
+
+    /**
+     * The compute scheduler, for tests and tools: each backend's queue ({@code snapshot}), and
+     * {@code expire()} to refuse the waits a controlled clock has run out (waiters time out on their
+     * own only by the real clock).
+     */
+    public ComputeScheduler scheduler() {
+        return scheduler;
     }
 
     /** The health checker, e.g. to probe a backend now instead of waiting for its interval. */

@@ -13,12 +13,23 @@ public record BreakevenConfig(
         List<Price> prices,
         Billing billing,
         List<PlanEntry> plans,
-        String defaultPlan) {
+        String defaultPlan,
+        Scheduler scheduler) {
 
     /** This configuration with other plans and default plan (the demo's, when none are configured). */
     public BreakevenConfig withPlans(List<PlanEntry> newPlans, String newDefault) {
         return new BreakevenConfig(
-                server, dataDir, database, metering, backends, models, prices, billing, newPlans, newDefault);
+                server,
+                dataDir,
+                database,
+                metering,
+                backends,
+                models,
+                prices,
+                billing,
+                newPlans,
+                newDefault,
+                scheduler);
     }
 
     /**
@@ -153,4 +164,22 @@ public record BreakevenConfig(
             String priority,
             Boolean ads,
             String overage) {}
+
+    /**
+     * The compute scheduler's policy (docs/scheduler.md): {@code initial_hold_estimate_ms} how long a
+     * generation is assumed to hold a slot until measured, {@code min_retry_after_ms} the shortest
+     * {@code Retry-After} of a refusal, {@code max_waiting} the most requests waiting for one
+     * backend, and the priority classes ({@code classes}; left out: the suggested free, plus and
+     * pro, which the validator fills in).
+     */
+    public record Scheduler(
+            long initialHoldEstimateMs, long minRetryAfterMs, int maxWaiting, List<SchedulerClass> classes) {}
+
+    /**
+     * One priority class of {@code scheduler.classes}: its {@code name} (what plans' {@code priority}
+     * names), {@code rank} (higher is served first), {@code max_wait_ms}, {@code max_share} of a
+     * backend for it and the classes below it, and {@code on_saturation}: {@code refuse} (left out)
+     * or {@code downgrade:<model>}.
+     */
+    public record SchedulerClass(String name, Integer rank, Long maxWaitMs, Double maxShare, String onSaturation) {}
 }

@@ -1,44 +1,43 @@
 package dev.breakeven.app;
 
-import dev.breakeven.assistant.Admission;
 import dev.breakeven.assistant.Capacity;
 import dev.breakeven.assistant.Requester;
 import dev.breakeven.plans.ComputeScheduler;
-import dev.breakeven.plans.PriorityClass;
 import dev.breakeven.plans.SchedulerException;
 import dev.breakeven.plans.SchedulerListener;
-import dev.breakeven.plans.SchedulerPolicy;
 import dev.breakeven.plans.Slot;
+import dev.breakeven.plans.SlotRefusal;
 import dev.breakeven.plans.SlotRequest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Backend capacity through the {@link ComputeScheduler}: each attempt waits for a slot of its
  * backend in its plan's priority class; turns no plan places queue in the class {@code default},
- * ranked above the plans' classes (it exists only where no plans are configured).
+ * ranked above the plans' classes (see {@link SchedulerSettings#policy}). A class configured with
+ * {@code on_saturation: downgrade:<model>} turns the scheduler's saturation refusals into a {@link
+ * Capacity.Downgrade} to that model, which the assistant follows.
  */
 final class ComputeCapacity implements Capacity {
     /** Waits longer than a year are no deadline at all: the class's own maximum wait decides. */
     private static final Duration NO_DEADLINE = Duration.ofDays(400);
+    /** The refusals that mean the backend is saturated for the class, which a downgrade may answer. */
+    private static final Set<String> SATURATED =
+            Set.of(SlotRefusal.OVERLOADED, SlotRefusal.WAIT_EXPIRED, SlotRefusal.QUEUE_FULL);
 
     private final ComputeScheduler scheduler;
+    private final Map<String, String> downgrades;
 
-    ComputeCapacity(ComputeScheduler scheduler) {
+    /**
+     * @param downgrades priority class to the model that serves its turns when the scheduler refuses
+     *     them for saturation ({@code on_saturation: downgrade:<model>})
+     */
+    ComputeCapacity(ComputeScheduler scheduler, Map<String, String> downgrades) {
         this.scheduler = scheduler;
-    }
-
-    /** The suggested classes (free, plus, pro) and {@code default} above them. */
-    static SchedulerPolicy policy() {
-        SchedulerPolicy suggested = SchedulerPolicy.defaults();
-        List<PriorityClass> classes = new ArrayList<>(suggested.classes());
-        int top = classes.getLast().rank();
-        classes.add(new PriorityClass(Admission.Admitted.DEFAULT_CLASS, top + 1, Duration.ofSeconds(60), 1.0));
-        return suggested.withClasses(classes);
+        this.downgrades = Map.copyOf(downgrades);
     }
 
     static Map<String, Integer> capacities(BreakevenConfig config) {
@@ -48,7 +47,7 @@ final class ComputeCapacity implements Capacity {
     }
 
     static ComputeScheduler scheduler(BreakevenConfig config, Clock clock, SchedulerListener listener) {
-        return new ComputeScheduler(policy(), capacities(config), clock, listener);
+        return new ComputeScheduler(SchedulerSettings.policy(config.scheduler()), capacities(config), clock, listener);
     }
 
     @Override
@@ -60,6 +59,11 @@ final class ComputeCapacity implements Capacity {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SchedulerException("closed", "the server is stopping");
+        } catch (SchedulerException e) {
+            String smaller = downgrades.get(priorityClass);
+            if (smaller != null && SATURATED.contains(e.code()))
+                throw new Downgrade(smaller, e, e.queued().toMillis());
+            throw e;
         }
         return new Hold() {
             @Override

@@ -141,7 +141,8 @@ public final class ConfigLoader {
                 c.prices(),
                 c.billing(),
                 c.plans(),
-                c.defaultPlan());
+                c.defaultPlan(),
+                c.scheduler());
     }
 
     /** Objects merge key by key; anything else (scalars, lists) replaces the default. */
@@ -298,6 +299,7 @@ public final class ConfigLoader {
                 c.prices(),
                 c.billing(),
                 c.plans(),
-                c.defaultPlan());
+                c.defaultPlan(),
+                c.scheduler());
     }
 }

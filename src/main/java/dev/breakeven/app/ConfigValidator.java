@@ -79,8 +79,9 @@ final class ConfigValidator {
                 .toList();
         List<BreakevenConfig.Price> prices = c.prices() == null ? List.of() : c.prices();
         validatePrices(prices, models);
+        BreakevenConfig.Scheduler scheduler = SchedulerSettings.validate(c.scheduler(), models);
         List<BreakevenConfig.PlanEntry> plans = c.plans() == null ? List.of() : c.plans();
-        PlanSettings.validate(plans, c.defaultPlan(), models);
+        PlanSettings.validate(plans, c.defaultPlan(), models, SchedulerSettings.policy(scheduler));
         return new BreakevenConfig(
                 c.server(),
                 c.dataDir(),
@@ -91,7 +92,8 @@ final class ConfigValidator {
                 prices,
                 billing(c.billing()),
                 plans,
-                c.defaultPlan());
+                c.defaultPlan(),
+                scheduler);
     }
 
     private static BreakevenConfig.Billing billing(BreakevenConfig.Billing b) {

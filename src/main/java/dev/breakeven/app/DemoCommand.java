@@ -8,6 +8,7 @@ import dev.breakeven.billing.ModelRates;
 import dev.breakeven.billing.PriceBook;
 import dev.breakeven.billing.PriceKind;
 import dev.breakeven.ledger.Money;
+import dev.breakeven.plans.SchedulerPolicy;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -74,6 +75,12 @@ final class DemoCommand implements Runnable {
      */
     static BreakevenConfig withDemoPlans(BreakevenConfig config) {
         if (!config.plans().isEmpty()) return config;
+        SchedulerPolicy scheduler = SchedulerSettings.policy(config.scheduler());
+        for (String priority : List.of("free", "plus", "pro")) {
+            if (scheduler.find(priority) == null)
+                throw new ConfigException("the demo's plans queue in the scheduler classes free, plus and pro, but"
+                        + " scheduler.classes has no '" + priority + "' (configure plans of your own, or add it)");
+        }
         List<String> all =
                 config.models().stream().map(BreakevenConfig.Model::id).toList();
         List<String> small = all.isEmpty() ? List.of() : List.of(all.get(0));

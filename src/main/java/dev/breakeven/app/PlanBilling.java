@@ -45,7 +45,7 @@ final class PlanBilling implements PlanPayments, AutoCloseable {
         Set<String> models = new java.util.HashSet<>();
         config.models().forEach(m -> models.add(m.id()));
         Set<String> classes = new java.util.HashSet<>();
-        ComputeCapacity.policy().classes().forEach(c -> classes.add(c.name()));
+        SchedulerSettings.policy(config.scheduler()).classes().forEach(c -> classes.add(c.name()));
         this.book = new PlanBook(
                 new JdbiPlanRepository(db.jdbi()),
                 config.defaultPlan(),

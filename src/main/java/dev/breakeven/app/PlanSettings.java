@@ -2,6 +2,8 @@ package dev.breakeven.app;
 
 import dev.breakeven.plans.Overage;
 import dev.breakeven.plans.Plan;
+import dev.breakeven.plans.PriorityClass;
+import dev.breakeven.plans.SchedulerPolicy;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +15,8 @@ final class PlanSettings {
     /**
      * @throws ConfigException naming {@code plans[i]} and the problem
      */
-    static void validate(List<BreakevenConfig.PlanEntry> plans, String defaultPlan, Set<String> models) {
+    static void validate(
+            List<BreakevenConfig.PlanEntry> plans, String defaultPlan, Set<String> models, SchedulerPolicy scheduler) {
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < plans.size(); i++) {
             String key = "plans[" + i + "]";
@@ -24,9 +27,14 @@ final class PlanSettings {
                 throw new ConfigException(key + ": " + e.getMessage());
             }
             if (!ids.add(plan.id())) throw new ConfigException(key + ".id '" + plan.id() + "' is used twice");
-            if (ComputeCapacity.policy().find(plan.priorityClass()) == null) {
-                throw new ConfigException(
-                        key + ".priority must be free, plus or pro, got '" + plan.priorityClass() + "'");
+            if (scheduler.find(plan.priorityClass()) == null) {
+                throw new ConfigException(key + ".priority must name a class of the scheduler ("
+                        + String.join(
+                                ", ",
+                                scheduler.classes().stream()
+                                        .map(PriorityClass::name)
+                                        .toList())
+                        + "), got '" + plan.priorityClass() + "'");
             }
             for (String m : plan.models()) {
                 if (!models.contains(m))

@@ -1,6 +1,7 @@
 package dev.breakeven.app;
 
 import dev.breakeven.assistant.Admission;
+import dev.breakeven.assistant.Assistant;
 import dev.breakeven.billing.Prepayment;
 import dev.breakeven.plans.Entitlements;
 import dev.breakeven.plans.Pass;
@@ -44,7 +45,7 @@ final class TurnAdmission implements Admission {
             throw e;
         }
         Map<String, String> headers = new LinkedHashMap<>(pass.headers());
-        if (!pass.model().equals(turn.model())) headers.put("x-breakeven-downgraded-from", turn.model());
+        if (!pass.model().equals(turn.model())) headers.put(Assistant.DOWNGRADED_HEADER, turn.model());
         String priorityClass =
                 pass.plan() == null ? Admitted.DEFAULT_CLASS : pass.plan().priorityClass();
         return new Admitted(pass.model(), pass.included(), headers, priorityClass, outputCap, event -> {

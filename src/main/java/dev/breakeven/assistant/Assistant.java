@@ -37,6 +37,8 @@ public final class Assistant {
     private static final Logger LOG = Logger.getLogger(Assistant.class.getName());
     /** How long a turn waited for room on its backends, in milliseconds (a response header). */
     public static final String QUEUE_HEADER = "x-breakeven-queue-ms";
+    /** The model asked for, when another one answers (a response header). */
+    public static final String DOWNGRADED_HEADER = "x-breakeven-downgraded-from";
 
     private final ModelCatalog catalog;
     private final Router router;
@@ -109,6 +111,7 @@ public final class Assistant {
         turn.record(event);
         Map<String, String> headers = new LinkedHashMap<>(turn.admitted.headers());
         headers.put(QUEUE_HEADER, Long.toString(turn.queuedMillis));
+        if (turn.downgradedFrom != null) headers.put(DOWNGRADED_HEADER, turn.downgradedFrom);
         return new Answer(body, event, headers);
     }
 
@@ -249,7 +252,7 @@ public final class Assistant {
     private final class Turn {
         final Requester who;
         final ChatRequest request;
-        final ModelCatalog.Model model;
+        ModelCatalog.Model model;
         final String id;
         final long admittedAt;
         final long startNanos;
@@ -258,6 +261,10 @@ public final class Assistant {
         TurnSink sink;
         long queuedMillis;
         ModelCatalog.Route lastRoute;
+        /** The model asked for, once the turn moved to a smaller one under saturation. */
+        String downgradedFrom;
+        /** The refusal that moved it, which stands if the smaller model is refused too. */
+        Capacity.Downgrade downgrade;
 
         Turn(
                 Requester who,
@@ -281,16 +288,21 @@ public final class Assistant {
          * the next route while nothing has been sent; any other failure is recorded and thrown.
          */
         <T> Served<T> run(Function<ModelCatalog.Route, T> generation, Relay relay) {
-            Router.Plan plan;
-            try {
-                plan = router.plan(model);
-            } catch (InferenceException e) { // every backend's breaker is open
-                recordFailure(relay, e.code());
-                throw e;
-            }
+            Router.Plan plan = plan(relay);
             while (true) {
                 lastRoute = plan.route();
-                Capacity.Hold hold = waitForRoom(lastRoute, plan);
+                Capacity.Hold hold;
+                try {
+                    hold = waitForRoom(lastRoute);
+                } catch (Capacity.Downgrade d) {
+                    plan.abandoned();
+                    plan = downgrade(d, relay);
+                    continue;
+                } catch (RuntimeException e) { // refused: no backend was asked, so nothing is recorded
+                    plan.abandoned();
+                    end(null);
+                    throw e;
+                }
                 try (hold) {
                     T result = generation.apply(lastRoute);
                     plan.succeeded();
@@ -311,22 +323,56 @@ public final class Assistant {
             }
         }
 
-        /**
-         * Waits for room on the route's backend. A refusal gives the admission back and records
-         * nothing: no backend was asked.
-         */
-        private Capacity.Hold waitForRoom(ModelCatalog.Route route, Router.Plan plan) {
-            Capacity.Hold hold;
+        private Router.Plan plan(Relay relay) {
             try {
-                hold = capacity.acquire(route.backend().id(), who, admitted.priorityClass(), 1);
-            } catch (RuntimeException e) {
-                plan.abandoned();
-                end(null);
+                return router.plan(model);
+            } catch (InferenceException e) { // every backend's breaker is open
+                recordFailure(relay, e.code());
                 throw e;
             }
+        }
+
+        /** Waits for room on the route's backend; a refusal is thrown to {@link #run}. */
+        private Capacity.Hold waitForRoom(ModelCatalog.Route route) {
+            Capacity.Hold hold = capacity.acquire(route.backend().id(), who, admitted.priorityClass(), 1);
             queuedMillis += hold.queuedMillis();
             if (sink != null) sink.headers(Map.of(QUEUE_HEADER, Long.toString(queuedMillis)));
             return hold;
+        }
+
+        /**
+         * Moves the turn, once, to the model its class is served by under saturation, and plans that
+         * model's routes. Nothing has been sent yet (a refusal comes before any generation), so the
+         * answer and its usage event simply name the model that serves it. When the turn cannot
+         * move, the refusal of the model asked for stands: the admission is given back and nothing
+         * is recorded.
+         */
+        private Router.Plan downgrade(Capacity.Downgrade d, Relay relay) {
+            queuedMillis += d.queuedMillis();
+            ModelCatalog.Model smaller = downgrade == null && !d.model().equals(model.id())
+                    ? catalog.find(d.model()).orElse(null)
+                    : null;
+            Router.Plan plan = smaller == null ? null : planOrNull(smaller);
+            if (plan == null) {
+                end(null);
+                throw downgrade == null ? d.refusal() : downgrade.refusal();
+            }
+            downgrade = d;
+            downgradedFrom = admitted.headers().getOrDefault(DOWNGRADED_HEADER, model.id());
+            metrics.downgraded(model.id(), smaller.id());
+            model = smaller;
+            if (relay != null) relay.model(smaller.id());
+            if (sink != null) sink.headers(Map.of(DOWNGRADED_HEADER, downgradedFrom));
+            return plan;
+        }
+
+        /** The routes of {@code m}, or null when it has none whose breaker lets requests through. */
+        private Router.Plan planOrNull(ModelCatalog.Model m) {
+            try {
+                return router.plan(m);
+            } catch (InferenceException e) {
+                return null;
+            }
         }
 
         private void recordFailure(Relay relay, String code) {

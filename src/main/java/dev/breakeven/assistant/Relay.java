@@ -11,7 +11,7 @@ import dev.breakeven.inference.ChunkSink;
  */
 final class Relay implements ChunkSink {
     private final String id;
-    private final String model;
+    private String model;
     private final boolean includeUsage;
     private final TurnSink sink;
     private final long startNanos;
@@ -25,6 +25,11 @@ final class Relay implements ChunkSink {
         this.includeUsage = includeUsage;
         this.sink = sink;
         this.startNanos = startNanos;
+    }
+
+    /** The model that answers, when the turn moved to another before anything was sent. */
+    void model(String served) {
+        this.model = served;
     }
 
     @Override

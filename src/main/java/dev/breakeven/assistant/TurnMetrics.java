@@ -47,6 +47,16 @@ public final class TurnMetrics {
         }
     }
 
+    /** A turn its class found no room for on {@code from}'s backend, served by {@code to} instead. */
+    void downgraded(String from, String to) {
+        Counter.builder("breakeven.downgrades")
+                .description("Turns served by a smaller model because their class was saturated")
+                .tag("from", from)
+                .tag("to", to)
+                .register(registry)
+                .increment();
+    }
+
     void upstreamError(String backend, String code) {
         Counter.builder("breakeven.upstream.errors")
                 .tag("backend", backend)

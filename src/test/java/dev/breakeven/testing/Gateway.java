@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real Breakeven listening on a loopback port, configured through a real YAML file, in front of
@@ -64,6 +65,7 @@ public final class Gateway implements AutoCloseable {
         private String extraModels = "";
         private String billing = "";
         private int mockCapacity = 64;
+        private final java.util.List<MockModel> mockModels = new java.util.ArrayList<>();
         private final Map<String, String> env = new java.util.HashMap<>(Map.of("MOCK_KEY", "upstream-secret"));
 
         private Builder(Path dir) {
@@ -140,6 +142,16 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Another model, {@code model}, served by a backend {@code backend} of its own with {@code
+         * capacity} slots on the same mock upstream (which sees {@code upstreamModel} as the
+         * request's model): e.g. a smaller model for requests to be downgraded to.
+         */
+        public Builder mockModel(String model, String backend, int capacity, String upstreamModel) {
+            this.mockModels.add(new MockModel(model, backend, capacity, upstreamModel));
+            return this;
+        }
+
         /** More top-level YAML for the configuration (e.g. {@code plans:} and {@code default_plan:}). */
         public Builder yaml(String topLevel) {
             this.billing += topLevel.endsWith("\n") ? topLevel : topLevel + "\n";
@@ -166,6 +178,13 @@ public final class Gateway implements AutoCloseable {
                             + "\", connect_timeout_ms: 2000, first_byte_timeout_ms: " + firstByteTimeoutMs
                             + ", idle_timeout_ms: " + idleTimeoutMs + ", " + routing + "}\n";
             extraBackends += llamaBackends;
+            String models = extraModels;
+            for (MockModel m : mockModels) {
+                extraBackends += "  - {id: " + m.backend() + ", type: openai, base_url: \"" + upstream.baseUrl()
+                        + "\", api_key_env: MOCK_KEY, capacity: " + m.capacity() + ", " + routing + "}\n";
+                models += "  - {id: " + m.model() + ", backends: [{backend: " + m.backend() + ", model: "
+                        + m.upstreamModel() + "}]}\n";
+            }
             String extraRoutes = preferredId == null ? "" : "{backend: " + preferredId + ", model: other-model}, ";
             String yaml = """
                     server: {host: 127.0.0.1, port: 0, max_body_bytes: %d}
@@ -189,7 +208,7 @@ public final class Gateway implements AutoCloseable {
                             idleTimeoutMs,
                             routing,
                             extraRoutes,
-                            extraModels,
+                            models,
                             billing);
             try {
                 Files.createDirectories(dir);
@@ -203,6 +222,22 @@ public final class Gateway implements AutoCloseable {
                 upstream.close();
                 throw e;
             }
+        }
+    }
+
+    private record MockModel(String model, String backend, int capacity, String upstreamModel) {}
+
+    /**
+     * Waits until {@code n} requests of {@code priorityClass} wait in the compute scheduler for
+     * {@code backend} (polling its snapshot; at most 10 s).
+     */
+    public void awaitWaiting(String backend, String priorityClass, int n) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.scheduler().snapshot(backend).of(priorityClass).waiting() != n) {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError(
+                        "timed out waiting for " + n + " " + priorityClass + " requests to wait for " + backend);
+            LockSupport.parkNanos(1_000_000); // polling interval
         }
     }
 

@@ -31,6 +31,7 @@ public final class MockSettings {
     private volatile int dropStreamsAfterChunks = -1;
     private volatile int stallStreamsAfterChunks = -1;
     private volatile boolean hang;
+    private volatile boolean hold;
     private volatile MockError modelsFailure;
     private final AtomicReference<Failure> failure = new AtomicReference<>();
 
@@ -45,6 +46,7 @@ public final class MockSettings {
         dropStreamsAfterChunks = -1;
         stallStreamsAfterChunks = -1;
         hang = false;
+        hold = false;
         modelsFailure = null;
         failure.set(null);
         return this;
@@ -116,6 +118,16 @@ public final class MockSettings {
         return this;
     }
 
+    /**
+     * True: each chat request, once received (and recorded), waits until {@link
+     * MockUpstream#releaseHeld} lets it go, oldest first; then it is answered as usual. What tests
+     * use to keep generations running while they look at what waits behind them.
+     */
+    public MockSettings hold(boolean holdRequests) {
+        hold = holdRequests;
+        return this;
+    }
+
     /** The next {@code requests} chat requests get this error (replacing earlier error plans). */
     public MockSettings failNext(int requests, MockError error) {
         if (requests < 0) {
@@ -180,6 +192,10 @@ public final class MockSettings {
 
     public boolean hang() {
         return hang;
+    }
+
+    public boolean hold() {
+        return hold;
     }
 
     /** The error the next chat request gets, consuming one of a {@code failNext} budget; or null. */

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -60,6 +61,7 @@ public final class MockUpstream implements AutoCloseable {
     private final AwaitableCounter cancelledStreams = new AwaitableCounter();
     private final Deque<RecordedRequest> recorded = new ArrayDeque<>();
     private volatile CountDownLatch hangRelease = new CountDownLatch(1);
+    private volatile Semaphore heldRelease = new Semaphore(0, true);
     private volatile boolean closed;
     private final WebServer server;
 
@@ -150,10 +152,26 @@ public final class MockUpstream implements AutoCloseable {
         released.countDown();
     }
 
-    /** Default settings, no records, counters at zero, hung requests released. */
+    /**
+     * Lets {@code n} requests held by {@link MockSettings#hold} go on to their answers, the ones held
+     * longest first (or the next ones to arrive, if fewer are held).
+     */
+    public void releaseHeld(int n) {
+        heldRelease.release(n);
+    }
+
+    /** Lets every held request go, and holds none of those arriving later until {@link MockSettings#hold} again. */
+    private void releaseAllHeld() {
+        Semaphore released = heldRelease;
+        heldRelease = new Semaphore(0, true);
+        released.release(Integer.MAX_VALUE / 2);
+    }
+
+    /** Default settings, no records, counters at zero, hung and held requests released. */
     public void reset() {
         settings.reset();
         releaseHung();
+        releaseAllHeld();
         synchronized (recorded) {
             recorded.clear();
         }
@@ -165,6 +183,7 @@ public final class MockUpstream implements AutoCloseable {
     public void close() {
         closed = true;
         releaseHung();
+        releaseAllHeld();
         server.stop();
     }
 
@@ -199,6 +218,10 @@ public final class MockUpstream implements AutoCloseable {
         if (failure != null) {
             sendError(res, failure);
             return;
+        }
+        Semaphore held = heldRelease; // read first: a reset or close after this releases it
+        if (settings.hold() && !closed) {
+            held.acquire();
         }
         if (settings.hang()) {
             holdUntilReleased();
