@@ -36,6 +36,7 @@ import dev.breakeven.metering.JdbiJournalRepository;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.plans.ComputeScheduler;
 import dev.breakeven.plans.Entitlements;
+import dev.breakeven.plans.PlanBook;
 import dev.breakeven.plans.SchedulerMetrics;
 import dev.breakeven.store.Database;
 import dev.breakeven.store.DatabaseSettings;
@@ -395,6 +396,11 @@ public final class Breakeven implements AutoCloseable {
     /** The health checker, e.g. to probe a backend now instead of waiting for its interval. */
     public HealthProbe health() {
         return health;
+    }
+
+    /** The plans of this deployment. */
+    PlanBook planBook() {
+        return plans.book;
     }
 
     /** The ledger, wallets, rater and invoices of this node. */

@@ -51,8 +51,10 @@ final class DemoCommand implements Runnable {
     public void run() {
         Map<String, String> overrides = new LinkedHashMap<>();
         if (port != null) overrides.put("server.port", port.toString());
-        BreakevenConfig config = withDemoPlans(options.load(overrides));
+        BreakevenConfig loaded = options.load(overrides);
+        BreakevenConfig config = withDemoPlans(loaded);
         Breakeven running = Breakeven.start(config, Clock.systemUTC(), System.getenv());
+        if (loaded.plans().isEmpty()) resetDemoPlans(running, config);
         seedDemoPrices(running.prices(), config);
         IssuedKey operator = freshKey(running.keys(), OPERATOR, Role.OPERATOR);
         IssuedKey user = freshKey(running.keys(), USER, Role.USER);
@@ -105,6 +107,15 @@ final class DemoCommand implements Runnable {
                 new BreakevenConfig.PlanEntry(
                         "pro", "Pro", 50_000_000L, all, 0L, 0L, 0L, 0L, 300L, 1_000_000L, "pro", false, "wallet"));
         return config.withPlans(plans, "free");
+    }
+
+    /**
+     * Sets the demo's own plans to the ones {@link #withDemoPlans} made for this run: they follow the
+     * models it serves (a model file may come or go between runs), where configured plans would only
+     * seed the database once.
+     */
+    static void resetDemoPlans(Breakeven running, BreakevenConfig config) {
+        for (BreakevenConfig.PlanEntry e : config.plans()) running.planBook().put(PlanSettings.plan(e), null);
     }
 
     /**
