@@ -61,7 +61,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <ul>
  *   <li>{@link Moment#LEDGER_TRANSACTION_OPEN}: a ledger batch is written but not committed: the
  *       child holds SQLite's write lock, or on PostgreSQL a connection of the child is idle in a
- *       transaction whose last statement is the ledger's; after the kill none of it is stored.
+ *       transaction that has read or written the ledger; after the kill none of it is stored.
  *   <li>{@link Moment#LEDGER_COMMITTED_CURSOR_NOT}: usage transfers of events after the cursor are
  *       committed and the cursor is about to move, so the restart re-reads events that are already
  *       posted.
@@ -297,7 +297,10 @@ class RaterCrashTest {
                 .list());
     }
 
-    /** A connection of the child is in a transaction whose last statement is the ledger batch's. */
+    /**
+     * A connection of the child is idle in a transaction whose last statement is the ledger's (while
+     * the child is held before a ledger commit, that is its own count of {@code ledger_transfers}).
+     */
     private boolean childInLedgerTransaction() {
         return childConnections().stream()
                 .anyMatch(c -> c[0].equals("idle in transaction")
