@@ -14,7 +14,6 @@ import dev.breakeven.store.DatabaseSettings;
 import dev.breakeven.store.Ids;
 import dev.breakeven.testing.TestDatabase;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,18 +53,18 @@ import org.junit.jupiter.params.provider.EnumSource;
  * of {@code breakeven ledger check}; right after each kill, those checks must pass too.
  *
  * <p>The rater rates 25 events a pass, so that it commits often: each pass is a ledger transaction
- * (or a few) followed by a cursor update. Two of the kills are aimed: the child is frozen
- * ({@code SIGSTOP}) whenever the database shows the moment sought, the moment is confirmed while
- * nothing can move, and only then is the child killed; otherwise it is let go ({@code SIGCONT}) and
- * watched again.
+ * (or a few) followed by a cursor update. Two of the kills are aimed: the child is told to stop at
+ * the moment sought ({@link RaterProcess}: its thread blocks there and says so), what the database
+ * shows is checked against that moment while the child is held, and it is killed there; nothing of
+ * it runs between the check and the kill.
  *
  * <ul>
- *   <li>{@link Moment#LEDGER_TRANSACTION_OPEN}: a ledger batch is written but not committed. On
- *       PostgreSQL, a connection of the child is idle in a transaction whose last statement is the
- *       ledger's; on SQLite, the child holds the write lock while no ledger rows lie beyond the
- *       cursor (so it is not the cursor's update).
+ *   <li>{@link Moment#LEDGER_TRANSACTION_OPEN}: a ledger batch is written but not committed: the
+ *       child holds SQLite's write lock, or on PostgreSQL a connection of the child is idle in a
+ *       transaction that has read or written the ledger; after the kill none of it is stored.
  *   <li>{@link Moment#LEDGER_COMMITTED_CURSOR_NOT}: usage transfers of events after the cursor are
- *       committed, so the restart re-reads events that are already posted.
+ *       committed and the cursor is about to move, so the restart re-reads events that are already
+ *       posted.
  *   <li>{@link Moment#ANY}: at once, wherever the rater is.
  * </ul>
  */
@@ -197,7 +196,7 @@ class RaterCrashTest {
                 child.awaitRating();
                 // this child must have rated something itself: an earlier kill may have landed past this target
                 awaitUsageTransfers(child, Math.max(target, before + 1));
-                int freezes = killAt(child, kill.moment());
+                Held held = killAt(child, kill.moment());
                 assertThat(child.process.waitFor(30, TimeUnit.SECONDS))
                         .as("the rater died")
                         .isTrue();
@@ -208,9 +207,9 @@ class RaterCrashTest {
                 long transfers = usageTransfers();
                 long cursor = parts.cursor.load();
                 long beyond = eventsRatedBeyondTheCursor();
-                log.append(("%n  killed %s (after %d freezes) at %d of %d usage transfers, cursor %d of %d,"
+                log.append(("%n  killed %s at %d of %d usage transfers, cursor %d of %d,"
                                 + " %d events rated beyond the cursor")
-                        .formatted(kill.moment(), freezes, transfers, total, cursor, EVENTS, beyond));
+                        .formatted(kill.moment(), transfers, total, cursor, EVENTS, beyond));
                 assertThat(transfers)
                         .as("the kill landed while rating was in progress")
                         .isGreaterThanOrEqualTo(target)
@@ -219,6 +218,14 @@ class RaterCrashTest {
                 assertThat(cursor)
                         .as("the cursor is short of the journal's end")
                         .isLessThan(EVENTS);
+                if (held != null) {
+                    assertThat(allTransfers())
+                            .as("no transfer was committed after the child was held at " + kill.moment())
+                            .isEqualTo(held.transfers());
+                    assertThat(cursor)
+                            .as("the cursor did not move after the child was held at " + kill.moment())
+                            .isEqualTo(held.cursor());
+                }
                 if (kill.moment() == Moment.LEDGER_COMMITTED_CURSOR_NOT)
                     assertThat(beyond)
                             .as("events posted but not passed by the cursor")
@@ -247,72 +254,38 @@ class RaterCrashTest {
         }
     }
 
+    /** What the database held while the child was held at a moment: every transfer, and the cursor. */
+    record Held(long transfers, long cursor) {}
+
     /**
-     * SIGKILLs the child at the moment sought: watches the database for it, freezes the child when it
-     * shows, confirms it while the child cannot move, and kills it — or lets it go on and watches
-     * again.
+     * SIGKILLs the child at the moment sought: has it stop there, checks that the database shows
+     * that moment while the child is held, and kills it.
      *
-     * @return how many times the child was frozen
+     * @return what the database held while the child was held, null for {@link Moment#ANY}
      */
-    int killAt(Child child, Moment moment) throws IOException, InterruptedException {
-        if (moment == Moment.ANY) {
-            child.process.destroyForcibly();
-            return 0;
-        }
-        long deadline = System.nanoTime() + PROGRESS.toNanos();
-        for (int freezes = 1; ; freezes++) {
-            while (!looksLike(moment)) {
-                if (!child.process.isAlive() || System.nanoTime() > deadline)
-                    throw new AssertionError("the rater was never seen " + moment + " (" + freezes + " freezes)");
-                Thread.sleep(1); // polling interval
+    Held killAt(Child child, Moment moment) throws IOException, InterruptedException {
+        Held held = null;
+        if (moment != Moment.ANY) {
+            long n = child.holdAt(moment);
+            held = new Held(allTransfers(), parts.cursor.load());
+            if (moment == Moment.LEDGER_TRANSACTION_OPEN) {
+                assertThat(held.transfers())
+                        .as("the held ledger transaction has written transfers that are not committed")
+                        .isLessThan(n);
+                assertThat(engine == TestDatabase.SQLITE ? sqliteWriteLockHeld() : childInLedgerTransaction())
+                        .as("the child is inside a ledger transaction")
+                        .isTrue();
+            } else {
+                assertThat(held.cursor())
+                        .as("the cursor is short of the seq it is about to save")
+                        .isLessThan(n);
+                assertThat(eventsRatedBeyondTheCursor())
+                        .as("the pass's transfers are committed before the cursor moves")
+                        .isPositive();
             }
-            child.signal("STOP");
-            if (quiet() && confirmed(moment)) {
-                child.process.destroyForcibly(); // SIGKILL works on a stopped process
-                return freezes;
-            }
-            child.signal("CONT");
         }
-    }
-
-    /** A cheap look that does not disturb the child: worth freezing it to confirm? */
-    private boolean looksLike(Moment moment) {
-        return switch (moment) {
-            case LEDGER_COMMITTED_CURSOR_NOT -> eventsRatedBeyondTheCursor() > 0;
-            case LEDGER_TRANSACTION_OPEN -> engine == TestDatabase.SQLITE || childInLedgerTransaction();
-            case ANY -> true;
-        };
-    }
-
-    /** Whether the moment holds; called while the child is frozen and the database {@link #quiet()}. */
-    private boolean confirmed(Moment moment) {
-        return switch (moment) {
-            case LEDGER_COMMITTED_CURSOR_NOT -> eventsRatedBeyondTheCursor() > 0;
-            case LEDGER_TRANSACTION_OPEN ->
-                engine == TestDatabase.SQLITE
-                        ? sqliteWriteLockHeld() && eventsRatedBeyondTheCursor() == 0
-                        : childInLedgerTransaction();
-            case ANY -> true;
-        };
-    }
-
-    /**
-     * On PostgreSQL, waits until none of the frozen child's statements is still running on the
-     * server, so that what is committed cannot change before the kill (its open transaction, if
-     * any, is rolled back when it dies). On SQLite the frozen process is the only writer: nothing
-     * moves.
-     */
-    private boolean quiet() throws InterruptedException {
-        if (engine == TestDatabase.SQLITE) return true;
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            long active = childConnections().stream()
-                    .filter(c -> c[0].equals("active"))
-                    .count();
-            if (active == 0) return true;
-            Thread.sleep(1); // polling interval
-        }
-        return false;
+        child.process.destroyForcibly();
+        return held;
     }
 
     /** The child's PostgreSQL connections: {state, last statement}. */
@@ -324,7 +297,10 @@ class RaterCrashTest {
                 .list());
     }
 
-    /** A connection of the child is in a transaction whose last statement is the ledger batch's. */
+    /**
+     * A connection of the child is idle in a transaction whose last statement is the ledger's (while
+     * the child is held before a ledger commit, that is its own count of {@code ledger_transfers}).
+     */
     private boolean childInLedgerTransaction() {
         return childConnections().stream()
                 .anyMatch(c -> c[0].equals("idle in transaction")
@@ -412,6 +388,12 @@ class RaterCrashTest {
         }
     }
 
+    long allTransfers() {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM ledger_transfers")
+                .mapTo(Long.class)
+                .one());
+    }
+
     long usageTransfers() {
         return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM ledger_transfers WHERE code = 'usage'")
                 .mapTo(Long.class)
@@ -460,12 +442,16 @@ class RaterCrashTest {
         }
     }
 
-    /** {@link RaterProcess} in its own JVM: stdout read for its lines, stderr to a file. */
+    /**
+     * {@link RaterProcess} in its own JVM: stdout read for its lines, commands to its stdin, stderr
+     * to a file.
+     */
     static final class Child {
         final String name;
         final Process process;
         final Path stderr;
-        final CompletableFuture<Void> rating = new CompletableFuture<>();
+        final CompletableFuture<String> rating = new CompletableFuture<>();
+        final CompletableFuture<String> held = new CompletableFuture<>();
         final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         private Child(String name, Process process, Path stderr) {
@@ -491,7 +477,6 @@ class RaterCrashTest {
                                     : test.url,
                             Integer.toString(BATCH))
                     .directory(test.dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectError(stderr.toFile());
             Child child = new Child(name, pb.start(), stderr);
             test.children.add(child);
@@ -503,60 +488,45 @@ class RaterCrashTest {
             try (BufferedReader in = process.inputReader(StandardCharsets.UTF_8)) {
                 for (String line; (line = in.readLine()) != null; ) {
                     lines.add(line);
-                    if (line.equals("rating")) rating.complete(null);
+                    if (line.equals("rating")) rating.complete(line);
+                    if (line.startsWith("held ")) held.complete(line);
                 }
             } catch (IOException e) {
                 rating.completeExceptionally(e);
+                held.completeExceptionally(e);
             }
             rating.completeExceptionally(new IllegalStateException(name + " closed its stdout before rating"));
+            held.completeExceptionally(new IllegalStateException(name + " closed its stdout before it was held"));
         }
 
         void awaitRating() throws InterruptedException {
-            try {
-                rating.get(STARTUP.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                throw new AssertionError(e.getCause().getMessage(), e.getCause());
-            } catch (TimeoutException e) {
-                throw new AssertionError(name + " did not start rating within " + STARTUP);
-            }
-        }
-
-        /** Sends a signal by process id ({@code STOP} freezes the child, {@code CONT} lets it go on). */
-        void signal(String name) throws IOException, InterruptedException {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
-                    .redirectErrorStream(true)
-                    .start();
-            String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (kill.waitFor() != 0) throw new IOException("kill -" + name + " " + process.pid() + ": " + out);
-            if (name.equals("STOP")) awaitStopped();
+            await(rating, STARTUP, "start rating");
         }
 
         /**
-         * Waits until every thread of the child is stopped: a thread inside a system call (sending a
-         * COMMIT) finishes it before it stops, and what it sent must be seen before the moment is
-         * confirmed.
+         * Has the child stop at {@code moment} the next time its rater gets there, and waits until it
+         * is held there.
+         *
+         * @return the number the child gives with the moment (see {@link RaterProcess})
          */
-        private void awaitStopped() throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
-            while (System.nanoTime() < deadline) {
-                boolean all = true;
-                try (var threads = Files.list(tasks)) {
-                    for (Path t : threads.toList()) {
-                        String stat;
-                        try {
-                            stat = Files.readString(t.resolve("stat"));
-                        } catch (IOException gone) {
-                            continue; // a thread that ended meanwhile
-                        }
-                        char state = stat.charAt(stat.lastIndexOf(')') + 2);
-                        if (state != 'T' && state != 't') all = false;
-                    }
-                }
-                if (all) return;
-                Thread.sleep(1); // polling interval
+        long holdAt(Moment moment) throws IOException, InterruptedException {
+            var in = process.outputWriter(StandardCharsets.UTF_8);
+            in.write("hold " + moment + "\n");
+            in.flush();
+            String line = await(held, PROGRESS, "get to " + moment);
+            String prefix = "held " + moment + " ";
+            if (!line.startsWith(prefix)) throw new AssertionError(name + " was held elsewhere: " + line);
+            return Long.parseLong(line.substring(prefix.length()));
+        }
+
+        private String await(CompletableFuture<String> line, Duration within, String what) throws InterruptedException {
+            try {
+                return line.get(within.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw new AssertionError(e.getCause().getMessage(), e.getCause());
+            } catch (TimeoutException e) {
+                throw new AssertionError(name + " did not " + what + " within " + within);
             }
-            throw new IOException("child " + process.pid() + " did not stop");
         }
 
         void kill() {
