@@ -115,6 +115,8 @@ public final class Entitlements {
                 new Pass(plan, plan.overage().downgradeModel(), true, headers, requestLeases, tokenLeases);
             case REFUSE -> {
                 new Pass(plan, model, true, headers, requestLeases, tokenLeases).abandoned(now);
+                // the allowance is the tokens limit that refused: its headers say when it resets
+                putHeaders(headers, "tokens", denial.usage());
                 throw refusal("allowance_exhausted", denial, plan, headers);
             }
         };
