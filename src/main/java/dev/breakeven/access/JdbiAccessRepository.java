@@ -1,13 +1,12 @@
 package dev.breakeven.access;
 
-import dev.breakeven.store.StoreException;
+import dev.breakeven.store.StoreCalls;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /** {@link AccessRepository} on the tables of {@code V1__access.sql}, through JDBI's core API. */
@@ -171,19 +170,6 @@ public final class JdbiAccessRepository implements AccessRepository {
 
     /** Runs one repository call, turning JDBI's failures into the documented StoreException. */
     private static <T> T call(Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (JdbiException e) {
-            StoreException failure =
-                    new StoreException("database_unavailable", "access store failed: " + rootMessage(e));
-            failure.initCause(e);
-            throw failure;
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return StoreCalls.call("access store", work);
     }
 }

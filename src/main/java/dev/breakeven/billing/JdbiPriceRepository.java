@@ -1,6 +1,6 @@
 package dev.breakeven.billing;
 
-import dev.breakeven.store.StoreException;
+import dev.breakeven.store.StoreCalls;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -9,7 +9,6 @@ import java.util.Objects;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.Query;
 
 /** {@link PriceRepository} on the table of {@code V5__prices.sql}, through JDBI's core API. */
@@ -140,19 +139,6 @@ public final class JdbiPriceRepository implements PriceRepository {
 
     /** Runs one repository call, turning JDBI's failures into the documented StoreException. */
     private static <T> T call(Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (JdbiException e) {
-            StoreException failure =
-                    new StoreException("database_unavailable", "price store failed: " + rootMessage(e));
-            failure.initCause(e);
-            throw failure;
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return StoreCalls.call("price store", work);
     }
 }
