@@ -12,6 +12,7 @@ import dev.breakeven.inference.BackendStatus;
 import dev.breakeven.inference.Router;
 import dev.breakeven.metering.Journal;
 import dev.breakeven.metering.UsageQuery;
+import dev.breakeven.plans.PlanBook;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -29,8 +30,17 @@ final class AdminRoutes implements HttpService {
     private final Journal journal;
     private final Router router;
     private final PriceBook prices;
+    private final PlanBook plans;
 
-    AdminRoutes(Authenticator auth, HttpJson http, KeyRing keys, Journal journal, Router router, PriceBook prices) {
+    AdminRoutes(
+            Authenticator auth,
+            HttpJson http,
+            KeyRing keys,
+            Journal journal,
+            Router router,
+            PriceBook prices,
+            PlanBook plans) {
+        this.plans = plans;
         this.auth = auth;
         this.http = http;
         this.keys = keys;
@@ -102,7 +112,10 @@ final class AdminRoutes implements HttpService {
             throw new ApiProblem(
                     400, "invalid_value", "'role' must be one of user, operator, advertiser, business.", "role");
         }
-        IssuedKey issued = keys.issue(account, role, text(body, "plan", false));
+        String plan = text(body, "plan", false);
+        if (plan != null && plans.catalog().plan(plan).isEmpty())
+            throw new ApiProblem(404, "plan_not_found", "There is no plan '" + plan + "'.", "plan");
+        IssuedKey issued = keys.issue(account, role, plan);
         ObjectNode out = key(issued.key());
         out.put("key", issued.secret());
         out.set("account", account(issued.account()));

@@ -81,7 +81,14 @@ public final class HttpApi {
                                 parts.clock()))
                 .register(
                         "/admin/v1",
-                        new AdminRoutes(auth, http, parts.keys(), parts.journal(), parts.router(), parts.prices()))
+                        new AdminRoutes(
+                                auth,
+                                http,
+                                parts.keys(),
+                                parts.journal(),
+                                parts.router(),
+                                parts.prices(),
+                                parts.planBook()))
                 .register(
                         "/admin/v1",
                         new WalletRoutes(auth, http, parts.keys(), parts.wallets(), parts.planChanges(), parts.clock()))

@@ -7,6 +7,7 @@ import dev.breakeven.access.IssuedKey;
 import dev.breakeven.access.JdbiAccessRepository;
 import dev.breakeven.access.KeyRing;
 import dev.breakeven.access.Role;
+import dev.breakeven.plans.JdbiPlanRepository;
 import dev.breakeven.store.Database;
 import dev.breakeven.store.Ids;
 import java.time.Clock;
@@ -36,10 +37,29 @@ final class KeysCommand implements Runnable {
     }
 
     static <T> T withKeyRing(ConfigOptions options, Function<KeyRing, T> work) {
+        return withKeyRing(options, null, work);
+    }
+
+    /**
+     * @param plan a plan the account will be put on: it must be configured or stored, or the
+     *     command fails before anything is written
+     */
+    static <T> T withKeyRing(ConfigOptions options, String plan, Function<KeyRing, T> work) {
         BreakevenConfig config = options.load(Map.of());
         try (Database db = Database.open(Breakeven.databaseSettings(config, System.getenv()))) {
+            if (plan != null) requirePlan(config, db, plan);
             Clock clock = Clock.systemUTC();
             return work.apply(new KeyRing(new JdbiAccessRepository(db.jdbi()), new Ids(clock), clock));
+        }
+    }
+
+    private static void requirePlan(BreakevenConfig config, Database db, String plan) {
+        boolean configured = config.plans().stream().anyMatch(p -> plan.equals(p.id()));
+        boolean stored = new JdbiPlanRepository(db.jdbi())
+                .all().stream().anyMatch(p -> p.plan().id().equals(plan));
+        if (!configured && !stored) {
+            throw new ConfigException("there is no plan '" + plan + "' (neither in plans: of the configuration"
+                    + " nor stored by the admin API)");
         }
     }
 
@@ -78,7 +98,7 @@ final class KeysCommand implements Runnable {
                         spec.commandLine(),
                         "--role must be user, operator, advertiser or business, got '" + role + "'");
             }
-            IssuedKey issued = withKeyRing(options, keys -> keys.issue(account, parsed, plan));
+            IssuedKey issued = withKeyRing(options, plan, keys -> keys.issue(account, parsed, plan));
             System.out.println(issued.secret());
             System.err.println("Created key " + issued.key().id() + " for account "
                     + issued.account().name() + " (" + issued.account().role().wireName()

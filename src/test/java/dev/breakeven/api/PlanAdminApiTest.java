@@ -195,6 +195,21 @@ class PlanAdminApiTest {
     }
 
     @Test
+    void aKeyIsIssuedOnlyOnAPlanThatExists() {
+        HttpResponse<String> unknown =
+                gw.post("/admin/v1/keys", gw.operatorKey, "{\"account\":\"k1\",\"plan\":\"gold\"}");
+        HttpResponse<String> known =
+                gw.post("/admin/v1/keys", gw.operatorKey, "{\"account\":\"k2\",\"plan\":\"plus\"}");
+
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(error(unknown).get("code").asText()).isEqualTo("plan_not_found");
+        assertThat(error(unknown).get("param").asText()).isEqualTo("plan");
+        assertThat(gw.server.keys().account("k1")).isEmpty();
+        assertThat(known.statusCode()).isEqualTo(201);
+        assertThat(Gateway.json(known).get("account").get("plan").asText()).isEqualTo("plus");
+    }
+
+    @Test
     void theDefaultPlan_cannotBeArchived_andUnknownPlansAre404() {
         HttpResponse<String> res = send("DELETE", "/admin/v1/plans/free", gw.operatorKey, null);
 

@@ -82,6 +82,12 @@ class CliTest {
                         .code())
                 .isEqualTo(1);
         assertThat(cli("usage", "--account", "nobody", "--data", data()).code()).isEqualTo(1);
+        Run unknownPlan = cli("keys", "create", "--account", "erin", "--plan", "gold", "--data", data());
+        assertThat(unknownPlan.code()).isEqualTo(1);
+        assertThat(unknownPlan.err().strip()).startsWith("breakeven: there is no plan 'gold'");
+        assertThat(cli("keys", "list", "--account", "erin", "--data", data()).code())
+                .as("nothing was created")
+                .isEqualTo(1);
         Run badConfig =
                 cli("keys", "list", "--config", dir.resolve("missing.yaml").toString());
         assertThat(badConfig.code()).isEqualTo(1);
