@@ -37,6 +37,7 @@ final class PlanBilling implements PlanPayments, AutoCloseable {
     final PlanChanges changes;
     final Renewals renewals;
     private final KeyRing keys;
+    private final Subscriptions subscriptions;
     private final long intervalMs;
     private volatile ScheduledExecutorService timer;
 
@@ -54,7 +55,7 @@ final class PlanBilling implements PlanPayments, AutoCloseable {
                 Duration.ofMillis(config.server().priceCacheMs()));
         for (BreakevenConfig.PlanEntry entry : config.plans()) seed(PlanSettings.plan(entry));
         var records = new JdbiSubscriptionRepository(db.jdbi());
-        var subscriptions = new Subscriptions(books.ledger, books.wallets);
+        this.subscriptions = new Subscriptions(books.ledger, books.wallets);
         this.changes = new PlanChanges(book::catalog, subscriptions, records, books.prices, keys::setPlan, ids, clock);
         this.renewals = new Renewals(
                 book::catalog,
@@ -97,8 +98,10 @@ final class PlanBilling implements PlanPayments, AutoCloseable {
     public String planBought(String accountId, String planId, String eventId) {
         Optional<Account> account = keys.account(accountId);
         if (account.isEmpty()) return "account_not_found";
+        String changeId = "pay_" + eventId;
+        if (subscriptions.charged(changeId) > 0) return "duplicate"; // bought by an earlier delivery
         try {
-            changes.change(accountId, account.get().planId(), planId, "pay_" + eventId);
+            changes.change(accountId, account.get().planId(), planId, changeId);
             return "plan_changed";
         } catch (PlanException e) {
             return e.code();
@@ -115,8 +118,10 @@ final class PlanBilling implements PlanPayments, AutoCloseable {
     }
 
     @Override
-    public String paymentFailed(String accountId) {
-        return renewals.paymentFailed(accountId).map(s -> s.status().wire()).orElse(null);
+    public String paymentFailed(String accountId, long failedAt) {
+        return renewals.paymentFailed(accountId, failedAt)
+                .map(s -> s.status().wire())
+                .orElse(null);
     }
 
     @Override

@@ -86,7 +86,12 @@ public final class Payments {
         String account = account(invoice.accountId(), "invoice " + invoice.invoiceId());
         if (!invoice.paid()) {
             return new Receipt(
-                    invoice.id(), invoice.type(), "payment_failed", account, 0, plans.paymentFailed(account));
+                    invoice.id(),
+                    invoice.type(),
+                    "payment_failed",
+                    account,
+                    0,
+                    plans.paymentFailed(account, invoice.createdAt()));
         }
         if (invoice.amountPaidMicros() == 0)
             return new Receipt(invoice.id(), invoice.type(), "not_paid", account, 0, plans.paid(account));

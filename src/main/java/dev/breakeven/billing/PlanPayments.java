@@ -21,13 +21,14 @@ public interface PlanPayments {
         }
 
         @Override
-        public String paymentFailed(String accountId) {
+        public String paymentFailed(String accountId, long failedAt) {
             return null;
         }
     };
 
     /**
-     * A checkout paid for {@code planId}: move the account to it, paying from the wallet. A plan that
+     * A checkout paid for {@code planId}: move the account to it, paying from the wallet, once per
+     * event (a redelivery after the account changed plan again must not move it back). A plan that
      * cannot be bought is not an error of the delivery: the money stays in the wallet and the
      * outcome says why.
      *
@@ -38,6 +39,11 @@ public interface PlanPayments {
     /** Money arrived: renew a subscription that is due or past due. @return the outcome, or null when nothing was due */
     String paid(String accountId);
 
-    /** A payment for the account's plan failed. @return the outcome, or null when the account has no subscription */
-    String paymentFailed(String accountId);
+    /**
+     * A payment for the account's plan failed at {@code failedAt} (epoch ms). A failure older than the
+     * subscription's last change (a renewal or plan change since) is stale and changes nothing.
+     *
+     * @return the outcome, or null when the account has no subscription
+     */
+    String paymentFailed(String accountId, long failedAt);
 }

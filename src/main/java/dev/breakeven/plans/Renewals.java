@@ -88,13 +88,17 @@ public final class Renewals {
     }
 
     /**
-     * A payment for the account's plan failed (the payment provider said so): an active
-     * subscription becomes past due and its grace period starts now. A past-due one keeps its grace period.
+     * A payment for the account's plan failed at {@code failedAt} (the payment provider said so): an
+     * active subscription becomes past due and its grace period starts now. A past-due one keeps
+     * its grace period, and a failure from before the subscription last changed (renewed, or moved
+     * to another plan) is stale: a redelivered event changes nothing.
      */
-    public Optional<Subscription> paymentFailed(String accountId) {
+    public Optional<Subscription> paymentFailed(String accountId, long failedAt) {
         long now = clock.millis();
         return records.find(accountId).map(s -> {
-            if (s.status() == Subscription.Status.PAST_DUE) return s;
+            // payment events carry whole seconds: only a failure a full second before the change is stale
+            boolean stale = failedAt + 1000 <= s.updatedAt();
+            if (s.status() == Subscription.Status.PAST_DUE || stale) return s;
             Subscription pastDue = pastDue(s, now);
             return records.replace(s, pastDue)
                     ? pastDue

@@ -187,6 +187,34 @@ class SubscriptionApiTest {
     }
 
     @Test
+    void redeliveredEvents_changeNothingThatHappenedSince() {
+        gw.server.wallets().grant(bob, 100_000_000, "g2", null, clock.millis());
+        String buyPlus = checkout("evt_plus", 1_000, "plus");
+        deliver(buyPlus);
+        String earlyFailure = invoice("evt_failed_early", "invoice.payment_failed", 0); // created now
+        clock.set(Instant.parse("2026-12-01T00:00:00Z").toEpochMilli());
+        renewNow(); // December paid from the grant
+
+        HttpResponse<String> stale = deliver(earlyFailure);
+
+        assertThat(Gateway.json(stale).get("plan_outcome").asText())
+                .as("a failure from before the renewal leaves the subscription active")
+                .isEqualTo("active");
+        assertThat(me().get("plan").get("subscription").get("status").asText()).isEqualTo("active");
+
+        assertThat(gw.post("/v1/me/plan", bobKey, "{\"plan\":\"free\"}").statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> again = deliver(buyPlus);
+
+        assertThat(Gateway.json(again).get("outcome").asText()).isEqualTo("duplicate");
+        assertThat(Gateway.json(again).get("plan_outcome").asText()).isEqualTo("duplicate");
+        assertThat(me().get("plan").get("id").asText())
+                .as("not moved back to Plus")
+                .isEqualTo("free");
+        assertThat(gw.server.audit()).isEmpty();
+    }
+
+    @Test
     void badInvoiceEvents_are400_andChangeNothing() {
         String noAccount = """
                 {"id":"evt_x","object":"event","type":"invoice.paid","created":%d,"livemode":false,

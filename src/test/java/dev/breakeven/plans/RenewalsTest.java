@@ -163,18 +163,32 @@ class RenewalsTest {
         String carol = s.account("carol", 100_000_000);
         s.changes.change(carol, null, "pro");
 
-        Subscription first = s.renewals.paymentFailed(carol).orElseThrow();
+        Subscription first = s.renewals.paymentFailed(carol, s.clock.millis()).orElseThrow();
         s.clock.advance(Duration.ofHours(5));
-        Subscription second = s.renewals.paymentFailed(carol).orElseThrow();
+        Subscription second = s.renewals.paymentFailed(carol, s.clock.millis()).orElseThrow();
 
         assertThat(first.status()).isEqualTo(Subscription.Status.PAST_DUE);
         assertThat(first.graceUntil()).isEqualTo(at("2026-11-16T00:00:00Z") + GRACE.toMillis());
         assertThat(second.graceUntil())
                 .as("a second failure does not extend the grace")
                 .isEqualTo(first.graceUntil());
-        assertThat(s.renewals.paymentFailed(s.account("dave", 0)))
+        assertThat(s.renewals.paymentFailed(s.account("dave", 0), s.clock.millis()))
                 .as("no subscription")
                 .isEmpty();
+    }
+
+    @Test
+    void aFailureFromBeforeTheLastRenewal_isStale_andChangesNothing() {
+        String carol = s.account("carol", 100_000_000);
+        s.changes.change(carol, null, "plus");
+        long failedAt = s.clock.millis();
+        s.clock.set(at("2026-12-01T00:00:00Z"));
+        s.renewals.renewDue();
+
+        Subscription after = s.renewals.paymentFailed(carol, failedAt).orElseThrow();
+
+        assertThat(after.status()).isEqualTo(Subscription.Status.ACTIVE);
+        assertThat(s.renewals.of(carol)).contains(after);
     }
 
     @Test
