@@ -118,13 +118,6 @@ final class PlanRoutes implements HttpService {
     }
 
     private ObjectNode stored(StoredPlan s) {
-        ObjectNode node = http.mapper().createObjectNode();
-        node.put("object", "plan");
-        node.setAll(PlanView.plan(http.mapper(), s.plan()));
-        node.put("archived", s.archived());
-        node.put("default", s.plan().id().equals(plans.defaultPlan()));
-        node.put("created_at", s.createdAt());
-        node.put("updated_at", s.updatedAt());
-        return node;
+        return PlanView.stored(http.mapper(), s, plans.defaultPlan());
     }
 }

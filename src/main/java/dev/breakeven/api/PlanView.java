@@ -9,15 +9,19 @@ import dev.breakeven.cluster.Usage;
 import dev.breakeven.plans.Entitlements;
 import dev.breakeven.plans.Plan;
 import dev.breakeven.plans.PlanChanges;
+import dev.breakeven.plans.StoredPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Plans as JSON: what a plan offers, where an account stands on it, what an upgrade unlocks. */
-final class PlanView {
+/**
+ * Plans as JSON: what a plan offers, where an account stands on it, what an upgrade unlocks. Its
+ * public shapes are shared with the CLI.
+ */
+public final class PlanView {
     private PlanView() {}
 
-    static ObjectNode plan(ObjectMapper json, Plan p) {
+    public static ObjectNode plan(ObjectMapper json, Plan p) {
         ObjectNode node = json.createObjectNode();
         node.put("id", p.id());
         node.put("name", p.name());
@@ -33,6 +37,18 @@ final class PlanView {
         node.put("priority", p.priorityClass());
         node.put("ads", p.ads());
         node.put("overage", p.overage().wire());
+        return node;
+    }
+
+    /** A plan as the admin API shows it: its terms, whether it is archived or the default, when it was stored. */
+    public static ObjectNode stored(ObjectMapper json, StoredPlan s, String defaultPlan) {
+        ObjectNode node = json.createObjectNode();
+        node.put("object", "plan");
+        node.setAll(plan(json, s.plan()));
+        node.put("archived", s.archived());
+        node.put("default", s.plan().id().equals(defaultPlan));
+        node.put("created_at", s.createdAt());
+        node.put("updated_at", s.updatedAt());
         return node;
     }
 

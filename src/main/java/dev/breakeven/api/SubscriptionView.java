@@ -7,12 +7,12 @@ import dev.breakeven.plans.Renewals;
 import dev.breakeven.plans.Subscription;
 import java.util.Optional;
 
-/** Subscriptions as JSON: what an account has paid for, and what a renewal did. */
-final class SubscriptionView {
+/** Subscriptions as JSON: what an account has paid for, and what a renewal did. Shared with the CLI. */
+public final class SubscriptionView {
     private SubscriptionView() {}
 
     /** An account's subscription; {@code status: "none"} on the default plan. */
-    static ObjectNode of(ObjectMapper json, Account account, Optional<Subscription> subscription) {
+    public static ObjectNode of(ObjectMapper json, Account account, Optional<Subscription> subscription) {
         ObjectNode node = json.createObjectNode();
         node.put("object", "subscription");
         node.put("account_id", account.id());
@@ -26,7 +26,7 @@ final class SubscriptionView {
         return fill(json.createObjectNode(), subscription);
     }
 
-    static ObjectNode renewal(ObjectMapper json, Renewals.Renewal r) {
+    public static ObjectNode renewal(ObjectMapper json, Renewals.Renewal r) {
         ObjectNode node = json.createObjectNode();
         node.put("object", "subscription.renewal");
         node.put("account_id", r.accountId());

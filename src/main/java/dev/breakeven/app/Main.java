@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
             CreditsCommand.class,
             LedgerCommand.class,
             InvoicesCommand.class,
+            PlansCommand.class,
+            SubscriptionsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

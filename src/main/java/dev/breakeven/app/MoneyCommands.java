@@ -17,12 +17,32 @@ final class MoneyCommands {
 
     /** Opens the database and the books, runs {@code work}, closes both. */
     static <T> T withBooks(ConfigOptions options, BiFunction<Books, KeyRing, T> work) {
+        return withDatabase(options, (config, db, books, keys) -> work.apply(books, keys));
+    }
+
+    /**
+     * Opens the database, the books and the plans as the server builds them (configured plans seeded
+     * when absent; no renewal timer), runs {@code work}, closes them.
+     */
+    static <T> T withPlans(ConfigOptions options, BiFunction<PlanBilling, KeyRing, T> work) {
+        return withDatabase(options, (config, db, books, keys) -> {
+            try (PlanBilling plans = new PlanBilling(config, db, books, keys, new Ids(books.clock), books.clock)) {
+                return work.apply(plans, keys);
+            }
+        });
+    }
+
+    private interface Work<T> {
+        T apply(BreakevenConfig config, Database db, Books books, KeyRing keys);
+    }
+
+    private static <T> T withDatabase(ConfigOptions options, Work<T> work) {
         BreakevenConfig config = options.load(Map.of());
         try (Database db = Database.open(Breakeven.databaseSettings(config, System.getenv()));
                 Books books = Books.forCommand(db)) {
-            Clock clock = Clock.systemUTC();
+            Clock clock = books.clock;
             KeyRing keys = new KeyRing(new JdbiAccessRepository(db.jdbi()), new Ids(clock), clock);
-            return work.apply(books, keys);
+            return work.apply(config, db, books, keys);
         }
     }
 

@@ -36,6 +36,9 @@ final class PlanBilling implements PlanPayments, AutoCloseable {
     final PlanBook book;
     final PlanChanges changes;
     final Renewals renewals;
+    /** Every account's subscription, as stored. */
+    final JdbiSubscriptionRepository records;
+
     private final KeyRing keys;
     private final Subscriptions subscriptions;
     private final long intervalMs;
@@ -54,7 +57,7 @@ final class PlanBilling implements PlanPayments, AutoCloseable {
                 clock,
                 Duration.ofMillis(config.server().priceCacheMs()));
         for (BreakevenConfig.PlanEntry entry : config.plans()) seed(PlanSettings.plan(entry));
-        var records = new JdbiSubscriptionRepository(db.jdbi());
+        this.records = new JdbiSubscriptionRepository(db.jdbi());
         this.subscriptions = new Subscriptions(books.ledger, books.wallets);
         this.changes = new PlanChanges(book::catalog, subscriptions, records, books.prices, keys::setPlan, ids, clock);
         this.renewals = new Renewals(
