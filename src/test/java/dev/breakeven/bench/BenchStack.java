@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -68,16 +69,7 @@ final class BenchStack implements AutoCloseable {
      */
     static BenchStack start(double pacedRate, int pacedTokens) throws IOException {
         Path dir = Files.createTempDirectory("breakeven-bench-");
-        String testClasspath = System.getProperty("java.class.path");
-        ChildJvm mocks = ChildJvm.start(
-                "mock",
-                ChildJvm.optionsFrom(MOCK_OPTS),
-                testClasspath,
-                BenchUpstreams.class.getName(),
-                List.of(Double.toString(pacedRate), Integer.toString(pacedTokens)),
-                dir,
-                line -> line.startsWith("paced="),
-                Duration.ofSeconds(60));
+        ChildJvm mocks = startMocks(dir, List.of(Double.toString(pacedRate), Integer.toString(pacedTokens)));
         try {
             URI fast = URI.create(mocks.stdoutValue("fast="));
             URI paced = URI.create(mocks.stdoutValue("paced="));
@@ -104,45 +96,76 @@ final class BenchStack implements AutoCloseable {
         }
     }
 
+    /** Starts {@link BenchUpstreams} in a JVM of its own with these arguments; logs go to {@code dir}. */
+    static ChildJvm startMocks(Path dir, List<String> args) {
+        return ChildJvm.start(
+                "mock",
+                ChildJvm.optionsFrom(MOCK_OPTS),
+                System.getProperty("java.class.path"),
+                BenchUpstreams.class.getName(),
+                args,
+                dir,
+                line -> line.startsWith("paced="),
+                Duration.ofSeconds(60));
+    }
+
     private static Gateway gateway(Path root, String durability, URI fastMock, URI pacedMock) {
         String name = "gateway-" + durability;
+        String[] key = new String[1];
+        ChildJvm jvm = startGateway(
+                root,
+                name,
+                """
+                metering: {durability: %s}
+                backends:
+                  - {id: fast, type: openai, base_url: "%s", capacity: 4096}
+                  - {id: paced, type: openai, base_url: "%s", capacity: 4096}
+                models:
+                  - {id: fast, backends: [{backend: fast, model: mock-model}]}
+                  - {id: paced, backends: [{backend: paced, model: mock-model}]}
+                """.formatted(durability, fastMock, pacedMock),
+                keys -> key[0] = keys.issue("bench", Role.USER, null).secret());
+        return new Gateway(name, durability, url(jvm), key[0], jvm);
+    }
+
+    /**
+     * Starts a gateway, {@code Main serve --config … --data root/name}, on port 0 and SQLite in
+     * {@code root/name}, and waits until it listens.
+     *
+     * @param config the configuration without {@code server} and {@code database}, which this adds
+     * @param issueKeys issues the keys the benchmark needs, on the gateway's database before it starts
+     */
+    static ChildJvm startGateway(Path root, String name, String config, Consumer<KeyRing> issueKeys) {
         try {
             Path data = Files.createDirectories(root.resolve(name));
             String dbUrl = "jdbc:sqlite:" + data.resolve("breakeven.db");
-            Path config = data.resolve("breakeven.yaml");
-            Files.writeString(config, """
-                    server: {host: 127.0.0.1, port: 0}
-                    database: {url: "%s"}
-                    metering: {durability: %s}
-                    backends:
-                      - {id: fast, type: openai, base_url: "%s", capacity: 4096}
-                      - {id: paced, type: openai, base_url: "%s", capacity: 4096}
-                    models:
-                      - {id: fast, backends: [{backend: fast, model: mock-model}]}
-                      - {id: paced, backends: [{backend: paced, model: mock-model}]}
-                    """.formatted(dbUrl, durability, fastMock, pacedMock));
-            String key;
+            Path file = data.resolve("breakeven.yaml");
+            Files.writeString(
+                    file, "server: {host: 127.0.0.1, port: 0}\ndatabase: {url: \"" + dbUrl + "\"}\n" + config);
             try (Database db = Database.open(DatabaseSettings.of(dbUrl))) {
                 Clock clock = Clock.systemUTC();
-                key = new KeyRing(new JdbiAccessRepository(db.jdbi()), new Ids(clock), clock)
-                        .issue("bench", Role.USER, null)
-                        .secret();
+                issueKeys.accept(new KeyRing(new JdbiAccessRepository(db.jdbi()), new Ids(clock), clock));
             }
-            String marker = "Breakeven is listening on ";
-            ChildJvm jvm = ChildJvm.start(
+            return ChildJvm.start(
                     name,
                     gatewayOptions(),
                     ChildJvm.mainClasspath(),
                     "dev.breakeven.app.Main",
-                    List.of("serve", "--config", config.toString(), "--data", data.toString()),
+                    List.of("serve", "--config", file.toString(), "--data", data.toString()),
                     root,
-                    line -> line.startsWith(marker),
+                    line -> line.startsWith(LISTENING),
                     Duration.ofSeconds(60));
-            return new Gateway(name, durability, URI.create(jvm.stdoutValue(marker)), key, jvm);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The base URL a gateway started by {@link #startGateway} printed. */
+    static URI url(ChildJvm gateway) {
+        return URI.create(gateway.stdoutValue(LISTENING));
+    }
+
+    private static final String LISTENING = "Breakeven is listening on ";
 
     /** {@code BENCH_GATEWAY_JAVA_OPTS}, plus the native access the jar's manifest grants. */
     static List<String> gatewayOptions() {
@@ -204,6 +227,11 @@ final class BenchStack implements AutoCloseable {
     @Override
     public void close() {
         jvms.forEach(ChildJvm::close);
+        removeUnlessKept(dir);
+    }
+
+    /** Deletes a benchmark's temporary directory, unless {@code BENCH_KEEP=1} (then says where it is). */
+    static void removeUnlessKept(Path dir) {
         if ("1".equals(System.getenv("BENCH_KEEP"))) {
             System.err.println("kept " + dir);
             return;

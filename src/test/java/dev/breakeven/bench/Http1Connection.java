@@ -92,15 +92,24 @@ final class Http1Connection implements AutoCloseable {
      * listener} as it completes. Returns the status; a non-200 response's body is read and dropped.
      */
     int stream(byte[] request, EventListener listener) throws IOException {
+        return streamOrRefusal(request, listener).status();
+    }
+
+    /**
+     * As {@link #stream}, but a non-200 response's body is kept and returned (e.g. an error's
+     * {@code code}); a 200's body goes to {@code listener} only.
+     */
+    Response streamOrRefusal(byte[] request, EventListener listener) throws IOException {
         out.write(request);
         out.flush();
         Head head = readHead();
         if (head.status != 200) {
-            readBody(head, null, null);
-            return head.status;
+            BodySink sink = new BodySink();
+            long bytes = readBody(head, sink, null);
+            return new Response(head.status, bytes, sink.bytes());
         }
-        readBody(head, null, new EventSplitter(listener));
-        return head.status;
+        long bytes = readBody(head, null, new EventSplitter(listener));
+        return new Response(head.status, bytes, null);
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -226,19 +227,37 @@ public final class SchedulerBench {
         for (int i = 0; i < capacity; i++) connections.add(Http1Connection.to(base));
     }
 
+    /** The workload's {@code -Dbench.*} options (defaults: those given, then 250 ms, 50 tokens at 50/s, 3 rounds). */
+    record Options(
+            int capacity,
+            int ttftMillis,
+            int tokens,
+            double tokensPerSecond,
+            int rounds,
+            int loadedSeconds,
+            int unloadedSeconds,
+            int rampSeconds) {
+        static Options read(Report report, int capacity, int[] loaded, int[] unloaded, int ramp) {
+            int quick = report.quick ? 0 : 1;
+            return new Options(
+                    Integer.getInteger("bench.capacity", capacity),
+                    Integer.getInteger("bench.ttftMs", 250),
+                    Integer.getInteger("bench.tokens", 50),
+                    Double.parseDouble(System.getProperty("bench.tokensPerSecond", "50")),
+                    Integer.getInteger("bench.rounds", report.quick ? 1 : 3),
+                    Integer.getInteger("bench.loadedSeconds", loaded[quick]),
+                    Integer.getInteger("bench.unloadedSeconds", unloaded[quick]),
+                    Integer.getInteger("bench.rampSeconds", ramp));
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         Report report = Report.fromArgs(args);
-        int capacity = Integer.getInteger("bench.capacity", 32);
-        int ttft = Integer.getInteger("bench.ttftMs", 250);
-        int tokens = Integer.getInteger("bench.tokens", 50);
-        double rate = Double.parseDouble(System.getProperty("bench.tokensPerSecond", "50"));
-        int rounds = Integer.getInteger("bench.rounds", report.quick ? 1 : 3);
-        int loaded = Integer.getInteger("bench.loadedSeconds", report.quick ? 20 : 45);
-        int unloaded = Integer.getInteger("bench.unloadedSeconds", report.quick ? 12 : 30);
-        int ramp = Integer.getInteger("bench.rampSeconds", 6);
-        SchedulerBench bench = new SchedulerBench(capacity, ttft, tokens, rate);
+        // {quick, full}
+        Options o = Options.read(report, 32, new int[] {20, 45}, new int[] {12, 30}, 6);
+        SchedulerBench bench = new SchedulerBench(o.capacity(), o.ttftMillis(), o.tokens(), o.tokensPerSecond());
         try {
-            bench.run(report, rounds, loaded, unloaded, ramp);
+            bench.run(report, o.rounds(), o.loadedSeconds(), o.unloadedSeconds(), o.rampSeconds());
         } finally {
             bench.close();
         }
@@ -267,14 +286,37 @@ public final class SchedulerBench {
         write(report, byRound, freeRate, paidRate, loaded, unloaded, ramp, loadAtStart);
     }
 
-    /**
-     * Runs one phase: Poisson arrivals for {@code seconds}, then waits for every request to finish;
-     * measures the requests that arrived after {@code ramp} seconds.
-     */
+    /** Runs one phase of this benchmark: {@link #phase(String, double, double, int, int, long, Sender)} through a gate. */
     private Phase phase(String name, Gate gate, double freeRate, double paidRate, int seconds, int ramp, long seed)
+            throws InterruptedException {
+        Phase phase = phase(
+                name,
+                freeRate,
+                paidRate,
+                seconds,
+                ramp,
+                seed,
+                (cls, account, arrived) -> generate(gate, cls, account, arrived));
+        if (gate instanceof SchedulerGate s) s.scheduler.close();
+        return phase;
+    }
+
+    /** Sends one request of an account of a class, which arrived at {@code arrivedNanos}; returns its fate. */
+    interface Sender {
+        Outcome send(String cls, int account, long arrivedNanos) throws Exception;
+    }
+
+    /**
+     * Runs one phase: Poisson arrivals (free at {@code freeRate}, paid at {@code paidRate} a second,
+     * drawn from {@code seed}) for {@code seconds}, each sent on a virtual thread of its own, then
+     * waits for every request to finish; measures the requests that arrived after {@code ramp}
+     * seconds. A request whose sender throws counts as refused with the code {@code error}.
+     */
+    static Phase phase(String name, double freeRate, double paidRate, int seconds, int ramp, long seed, Sender sender)
             throws InterruptedException {
         String loadBefore = Machine.loadAverage().split(" ")[0];
         ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        AtomicReference<String> firstError = new AtomicReference<>();
         SplittableRandom random = new SplittableRandom(seed);
         double rate = freeRate + paidRate;
         long start = System.nanoTime();
@@ -293,12 +335,19 @@ public final class SchedulerBench {
                 long due = (long) next;
                 for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime())
                     LockSupport.parkNanos(wait);
-                threads.submit(() -> outcomes.add(generate(gate, cls, account)));
+                threads.submit(() -> {
+                    long arrived = System.nanoTime();
+                    try {
+                        outcomes.add(sender.send(cls, account, arrived));
+                    } catch (Exception e) {
+                        firstError.compareAndSet(null, e.toString());
+                        outcomes.add(new Outcome(arrived, cls, account, -1, 0, "error", System.nanoTime()));
+                    }
+                });
             }
         } // waits for every request
-        if (gate instanceof SchedulerGate s) s.scheduler.close();
         long errors = outcomes.stream().filter(o -> "error".equals(o.refusal())).count();
-        if (errors > 0) Report.progress(name + ": " + errors + " requests failed (first: " + firstError + ")");
+        if (errors > 0) Report.progress(name + ": " + errors + " requests failed (first: " + firstError.get() + ")");
         double window = (end - measureFrom) / 1e9;
         List<Outcome> measured =
                 outcomes.stream().filter(o -> o.arrivedNanos() >= measureFrom).toList();
@@ -314,19 +363,7 @@ public final class SchedulerBench {
                 Machine.loadAverage().split(" ")[0]);
     }
 
-    private volatile String firstError;
-
     /** One request: through the gate, then one streamed completion from the mock. */
-    private Outcome generate(Gate gate, String cls, int account) {
-        long arrived = System.nanoTime();
-        try {
-            return generate(gate, cls, account, arrived);
-        } catch (Exception e) {
-            if (firstError == null) firstError = e.toString();
-            return new Outcome(arrived, cls, account, -1, 0, "error", System.nanoTime());
-        }
-    }
-
     private Outcome generate(Gate gate, String cls, int account, long arrived) throws Exception {
         String who = (cls.equals("free") ? "free-" : "paid-") + account;
         Admitted admitted = gate.enter(who, cls);
@@ -409,11 +446,77 @@ public final class SchedulerBench {
                         loadAtStart))
                 .line("");
 
+        Map<String, Double> p99Ratios = tables(report, byRound);
+        double ratio = p99Ratios.get("scheduler");
+        boolean pass = verdict(report, byRound, p99Ratios, "scheduler");
+        report.summary(TITLE, "paid p99 TTFT ÷ unloaded", String.format(Locale.ROOT, "%.2f×", ratio), "≤ 1.2×", pass);
+    }
+
+    /**
+     * Adds the verdict line: {@code gate}'s paid p99 TTFT ÷ unloaded (median over rounds) against
+     * the target, the other gates' ratios, the paid requests {@code gate} refused, and the p99 of
+     * all rounds pooled. Returns whether {@code gate} met the target and refused no paid request.
+     */
+    static boolean verdict(Report report, List<List<Phase>> byRound, Map<String, Double> p99Ratios, String gate) {
+        String reference = byRound.get(0).get(0).gate();
+        double ratio = p99Ratios.getOrDefault(gate, Double.NaN);
+        long paidRefused = byRound.stream()
+                .flatMap(List::stream)
+                .filter(p -> p.gate().equals(gate))
+                .mapToLong(p -> p.count(true, false))
+                .sum();
+        boolean pass = ratio <= TARGET && paidRefused == 0;
+        Samples pooledPaid = new Samples();
+        Samples pooledReference = new Samples();
+        for (List<Phase> round : byRound) {
+            for (Phase p : round) {
+                if (p.gate().equals(reference)) pooledReference.addAll(p.ttft(true));
+                if (p.gate().equals(gate)) pooledPaid.addAll(p.ttft(true));
+            }
+        }
+        StringBuilder others = new StringBuilder();
+        p99Ratios.forEach((other, r) -> {
+            if (!other.equals(gate))
+                others.append(
+                        Double.isNaN(r)
+                                ? ", no paid request served by " + other
+                                : String.format(Locale.ROOT, ", %.2f× %s", r, other));
+        });
+        report.line(String.format(
+                        Locale.ROOT,
+                        "Paid p99 TTFT under overload ÷ %s: **%.2f×** %s (target ≤ %.1f×: %s)%s; %d paid requests "
+                                + "refused by %s. Over all rounds pooled (%d and %d paid requests): p99 %s loaded, %s "
+                                + "%s (%.2f×).",
+                        reference,
+                        ratio,
+                        gate,
+                        TARGET,
+                        pass ? "pass" : "MISS",
+                        others,
+                        paidRefused,
+                        gate,
+                        pooledPaid.size(),
+                        pooledReference.size(),
+                        Samples.millis(pooledPaid.percentile(99)),
+                        Samples.millis(pooledReference.percentile(99)),
+                        reference,
+                        (double) pooledPaid.percentile(99) / pooledReference.percentile(99)))
+                .line("");
+        return pass;
+    }
+
+    /**
+     * Adds a table of every phase of every round, and a table of medians over rounds, to the
+     * report. The first phase of each round is the reference (paid alone): each later phase's paid
+     * TTFT is divided by the reference's in the same round. Returns, per loaded gate, the median
+     * over rounds of that ratio at p99.
+     */
+    static Map<String, Double> tables(Report report, List<List<Phase>> byRound) {
+        String reference = byRound.get(0).get(0).gate();
+        List<String> gates = byRound.get(0).stream().map(Phase::gate).toList();
+        Map<String, List<Double>> p50Ratios = new java.util.HashMap<>();
+        Map<String, List<Double>> p99Ratios = new java.util.HashMap<>();
         List<List<String>> rows = new ArrayList<>();
-        List<Double> p50Ratios = new ArrayList<>();
-        List<Double> p99Ratios = new ArrayList<>();
-        List<Double> fifoP50Ratios = new ArrayList<>();
-        List<Double> fifoP99Ratios = new ArrayList<>();
         for (int r = 0; r < byRound.size(); r++) {
             Phase ref = byRound.get(r).get(0);
             double refP50 = ref.ttft(true).percentile(50);
@@ -423,21 +526,19 @@ public final class SchedulerBench {
                 Samples free = p.ttft(false);
                 double p50 = paid.percentile(50);
                 double p99 = paid.percentile(99);
-                if (p.gate().equals("scheduler")) {
-                    p50Ratios.add(p50 / refP50);
-                    p99Ratios.add(p99 / refP99);
-                } else if (p.gate().equals("fifo")) {
-                    fifoP50Ratios.add(p50 / refP50);
-                    fifoP99Ratios.add(p99 / refP99);
+                boolean loadedPhase = p != ref;
+                boolean comparable = paid.size() > 0 && ref.ttft(true).size() > 0;
+                if (loadedPhase && comparable) {
+                    p50Ratios.computeIfAbsent(p.gate(), g -> new ArrayList<>()).add(p50 / refP50);
+                    p99Ratios.computeIfAbsent(p.gate(), g -> new ArrayList<>()).add(p99 / refP99);
                 }
-                boolean loadedPhase = !p.gate().equals("unloaded");
                 rows.add(List.of(
                         String.valueOf(r + 1),
                         p.gate(),
-                        paid.size() + " / " + p.count(true, false),
-                        Samples.millis(p50),
-                        Samples.millis(p99),
-                        loadedPhase ? String.format(Locale.ROOT, "%.2f× / %.2f×", p50 / refP50, p99 / refP99) : "1",
+                        paid.size() + " / " + p.refusals(true),
+                        paid.size() > 0 ? Samples.millis(p50) : "—",
+                        paid.size() > 0 ? Samples.millis(p99) : "—",
+                        !loadedPhase ? "1" : comparable ? ratios(p50 / refP50, p99 / refP99) : "—",
                         loadedPhase ? free.size() + " / " + p.refusals(false) : "—",
                         loadedPhase ? Samples.millis(free.percentile(50)) : "—",
                         loadedPhase ? String.format(Locale.ROOT, "%.3f", p.jain()) : "—",
@@ -453,7 +554,7 @@ public final class SchedulerBench {
                         "paid served / refused",
                         "paid TTFT p50",
                         "paid TTFT p99",
-                        "÷ unloaded p50 / p99",
+                        "÷ " + reference + " p50 / p99",
                         "free served / refused",
                         "free TTFT p50",
                         "Jain (free accounts)",
@@ -463,25 +564,30 @@ public final class SchedulerBench {
                 rows);
 
         List<List<String>> medians = new ArrayList<>();
-        for (String gate : List.of("unloaded", "scheduler", "fifo")) {
+        Map<String, Double> p99Medians = new java.util.HashMap<>();
+        for (String gate : gates) {
             List<Phase> phases = byRound.stream()
                     .flatMap(List::stream)
                     .filter(p -> p.gate().equals(gate))
                     .toList();
+            boolean isReference = gate.equals(reference);
+            if (!isReference) p99Medians.put(gate, Samples.median(p99Ratios.getOrDefault(gate, List.of())));
+            List<Phase> withPaid =
+                    phases.stream().filter(p -> p.ttft(true).size() > 0).toList();
             medians.add(List.of(
                     gate,
-                    Samples.millis(median(phases, p -> p.ttft(true).percentile(50))),
-                    Samples.millis(median(phases, p -> p.ttft(true).percentile(99))),
-                    gate.equals("unloaded")
+                    withPaid.isEmpty()
+                            ? "—"
+                            : Samples.millis(median(withPaid, p -> p.ttft(true).percentile(50))),
+                    withPaid.isEmpty()
+                            ? "—"
+                            : Samples.millis(median(withPaid, p -> p.ttft(true).percentile(99))),
+                    isReference
                             ? "1"
-                            : String.format(
-                                    Locale.ROOT,
-                                    "%.2f× / %.2f×",
-                                    Samples.median(gate.equals("scheduler") ? p50Ratios : fifoP50Ratios),
-                                    Samples.median(gate.equals("scheduler") ? p99Ratios : fifoP99Ratios)),
+                            : ratios(Samples.median(p50Ratios.getOrDefault(gate, List.of())), p99Medians.get(gate)),
                     String.valueOf(
                             phases.stream().mapToLong(p -> p.count(true, false)).sum()),
-                    gate.equals("unloaded") ? "—" : String.format(Locale.ROOT, "%.3f", median(phases, Phase::jain)),
+                    isReference ? "—" : String.format(Locale.ROOT, "%.3f", median(phases, Phase::jain)),
                     String.format(Locale.ROOT, "%.1f", median(phases, Phase::completedPerSecond))));
         }
         report.line("Medians over rounds (ratios are taken within each round, then their median):")
@@ -491,39 +597,17 @@ public final class SchedulerBench {
                                 "gate",
                                 "paid TTFT p50",
                                 "paid TTFT p99",
-                                "÷ unloaded p50 / p99",
+                                "÷ " + reference + " p50 / p99",
                                 "paid refused (all rounds)",
                                 "Jain (free accounts)",
                                 "generations/s"),
                         medians);
-        double ratio = Samples.median(p99Ratios);
-        long paidRefused = byRound.stream()
-                .map(l -> l.get(1))
-                .mapToLong(p -> p.count(true, false))
-                .sum();
-        boolean pass = ratio <= TARGET && paidRefused == 0;
-        Samples pooledPaid = new Samples();
-        Samples pooledReference = new Samples();
-        for (List<Phase> round : byRound) {
-            pooledReference.addAll(round.get(0).ttft(true));
-            pooledPaid.addAll(round.get(1).ttft(true));
-        }
-        report.line(String.format(
-                        Locale.ROOT,
-                        "Paid p99 TTFT under overload ÷ unloaded: **%.2f×** with the scheduler (target ≤ %.1f×), "
-                                + "%.2f× with the FIFO queue; %d paid requests refused by the scheduler. Over all "
-                                + "rounds pooled (%d and %d paid requests): p99 %s loaded, %s unloaded (%.2f×).",
-                        ratio,
-                        TARGET,
-                        Samples.median(fifoP99Ratios),
-                        paidRefused,
-                        pooledPaid.size(),
-                        pooledReference.size(),
-                        Samples.millis(pooledPaid.percentile(99)),
-                        Samples.millis(pooledReference.percentile(99)),
-                        (double) pooledPaid.percentile(99) / pooledReference.percentile(99)))
-                .line("");
-        report.summary(TITLE, "paid p99 TTFT ÷ unloaded", String.format(Locale.ROOT, "%.2f×", ratio), "≤ 1.2×", pass);
+        return p99Medians;
+    }
+
+    /** {@code 1.00× / 1.20×}, or a dash where there was nothing to compare (no paid request served). */
+    private static String ratios(double p50, double p99) {
+        return Double.isNaN(p99) ? "—" : String.format(Locale.ROOT, "%.2f× / %.2f×", p50, p99);
     }
 
     private static double median(List<Phase> phases, java.util.function.ToDoubleFunction<Phase> f) {
