@@ -28,6 +28,12 @@ public final class RedisCounters implements Counters, AutoCloseable {
     private static final RedisLink.Script RESERVE = RedisLink.Script.load("reserve.lua");
     private static final RedisLink.Script SETTLE = RedisLink.Script.load("settle.lua");
 
+    /**
+     * How long Redis remembers that a lease was settled: a settlement sent again within it (its
+     * first answer lost) is not applied twice. Nothing here retries on its own.
+     */
+    static final long RETRY_WINDOW_MILLIS = 60_000;
+
     private final RedisLink link;
     private final boolean ownsLink;
     private final String prefix;
@@ -195,11 +201,14 @@ public final class RedisCounters implements Counters, AutoCloseable {
             Window window = claim.window();
             boolean bucket = window instanceof Window.Bucket;
             long scale = CounterMath.scale(window);
-            // the marker outlives every retry: a bucket's until the lease has refilled (a period at
-            // least), a calendar lease's until its period ends (later settlements change nothing)
-            long markerTtl = bucket
-                    ? Math.max(scale, reservedAt + Math.ceilDiv(mark, claim.limit()) - now)
-                    : Math.max(1, ((Window.Utc) window).end(mark) - now);
+            // the marker lives as long as the settlement could still change the counter (a bucket
+            // until it has refilled the lease, at least one period; a calendar lease until its period
+            // ends), but no longer than the retry window: one per settlement, they must not pile up
+            long markerTtl = Math.min(
+                    RETRY_WINDOW_MILLIS,
+                    bucket
+                            ? Math.max(scale, reservedAt + Math.ceilDiv(mark, claim.limit()) - now)
+                            : Math.max(1, ((Window.Utc) window).end(mark) - now));
             String[] keys = {counterKey(claim.key(), window), prefix + "lease:{" + account(claim.key()) + "}:" + id};
             link.eval(
                     SETTLE,

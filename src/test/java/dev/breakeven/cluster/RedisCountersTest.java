@@ -61,6 +61,19 @@ class RedisCountersTest {
     }
 
     @Test
+    void aSettlementsMarker_isForgottenWithinTheRetryWindow_evenForAMonth() {
+        Lease lease = granted(counters.reserve("acct_1:month", Window.UTC_MONTH, 500, 1_000, clock.millis()));
+
+        lease.settle(200, clock.millis());
+
+        List<String> markers = redis.keys(redisCounters
+                .counterKey("acct_1:x", Window.UTC_MONTH)
+                .replace("ctr:{acct_1}:x:month", "lease:{acct_1}:*"));
+        assertThat(markers).hasSize(1);
+        assertThat(redis.pttl(markers.getFirst())).isBetween(1L, RedisCounters.RETRY_WINDOW_MILLIS);
+    }
+
+    @Test
     void aGroupOverTwoAccounts_isRefused_andHoldsNothing() {
         List<Claim> group = List.of(
                 new Claim("acct_1:tokens", Window.UTC_DAY, 1, 10), new Claim("acct_2:tokens", Window.UTC_DAY, 1, 10));
