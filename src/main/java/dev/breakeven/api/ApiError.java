@@ -7,6 +7,7 @@ import dev.breakeven.assistant.Assistant;
 import dev.breakeven.assistant.AssistantException;
 import dev.breakeven.billing.BillingException;
 import dev.breakeven.billing.PriceException;
+import dev.breakeven.cluster.ClusterException;
 import dev.breakeven.inference.InferenceException;
 import dev.breakeven.ledger.LedgerException;
 import dev.breakeven.metering.MeteringException;
@@ -42,6 +43,15 @@ record ApiError(
             case PlanException e -> fromPlan(e);
             case SchedulerException e -> fromScheduler(e);
             case LedgerException e -> fromLedger(e);
+            case ClusterException e
+            when e.code().equals("counters_unavailable") ->
+                new ApiError(
+                        503,
+                        "server_error",
+                        e.code(),
+                        "Rate limits and allowances cannot be checked right now; please retry shortly.",
+                        null,
+                        1L);
             case AssistantException e -> new ApiError(503, "server_error", e.code(), e.getMessage(), null, 1L);
             case MeteringException e ->
                 new ApiError(503, "server_error", e.code(), "Usage records are unavailable right now.", null, 1L);

@@ -14,7 +14,7 @@ import dev.breakeven.billing.PriceBook;
 import dev.breakeven.billing.PriceException;
 import dev.breakeven.billing.PriceKind;
 import dev.breakeven.billing.Wallets;
-import dev.breakeven.cluster.InProcessCounters;
+import dev.breakeven.cluster.Counters;
 import dev.breakeven.inference.Backend;
 import dev.breakeven.inference.CircuitBreaker;
 import dev.breakeven.inference.HealthProbe;
@@ -75,6 +75,7 @@ public final class Breakeven implements AutoCloseable {
     private final Books books;
     private final PlanBilling plans;
     private final ComputeScheduler scheduler;
+    private final Counters counters;
     private final Map<String, Backend> backends;
     private final IdleWatch idleWatch;
     private final KnowledgeBases knowledge;
@@ -86,6 +87,7 @@ public final class Breakeven implements AutoCloseable {
         this.config = config;
         ObjectMapper json = new ObjectMapper();
         Ids ids = new Ids(clock);
+        String redisUrl = ClusterSettings.redisUrl(config.cluster(), env);
         this.idleWatch = new IdleWatch();
         // backends first: a model file that cannot be loaded stops start-up before anything else is opened
         this.knowledge = knowledgeBases(config);
@@ -143,7 +145,8 @@ public final class Breakeven implements AutoCloseable {
         schedulerMetrics.bindGauges(scheduler);
         Prepayment prepayment = books.prepayment(config.billing());
         this.plans = new PlanBilling(config, database, books, keys, ids, clock);
-        Entitlements entitlements = new Entitlements(plans.book::catalog, new InProcessCounters());
+        this.counters = ClusterSettings.counters(config.cluster(), redisUrl);
+        Entitlements entitlements = new Entitlements(plans.book::catalog, counters);
         Admission admission = new TurnAdmission(entitlements, prepayment, clock);
         Assistant assistant = new Assistant(
                 catalog,
@@ -432,9 +435,18 @@ public final class Breakeven implements AutoCloseable {
         plans.close();
         journal.close();
         books.close();
+        if (counters instanceof AutoCloseable closeable) closeQuietly(closeable);
         backends.values().forEach(Backend::close);
         idleWatch.close();
         if (knowledge != null) knowledge.close();
         database.close();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.warning("closing " + closeable + ": " + e);
+        }
     }
 }

@@ -14,7 +14,8 @@ public record BreakevenConfig(
         Billing billing,
         List<PlanEntry> plans,
         String defaultPlan,
-        Scheduler scheduler) {
+        Scheduler scheduler,
+        Cluster cluster) {
 
     /** This configuration with other plans and default plan (the demo's, when none are configured). */
     public BreakevenConfig withPlans(List<PlanEntry> newPlans, String newDefault) {
@@ -29,7 +30,8 @@ public record BreakevenConfig(
                 billing,
                 newPlans,
                 newDefault,
-                scheduler);
+                scheduler,
+                cluster);
     }
 
     /**
@@ -174,6 +176,13 @@ public record BreakevenConfig(
      */
     public record Scheduler(
             long initialHoldEstimateMs, long minRetryAfterMs, int maxWaiting, List<SchedulerClass> classes) {}
+
+    /**
+     * Where the plans' limits are counted (docs/cluster.md): {@code counters} {@code in_process} (this
+     * node alone) or {@code redis} (shared by every node using the Redis that the variable named by
+     * {@code redis_url_env} points at, each call waiting at most {@code redis_timeout_ms}).
+     */
+    public record Cluster(String counters, String redisUrlEnv, long redisTimeoutMs) {}
 
     /**
      * One priority class of {@code scheduler.classes}: its {@code name} (what plans' {@code priority}

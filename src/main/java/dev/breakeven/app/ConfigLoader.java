@@ -142,7 +142,8 @@ public final class ConfigLoader {
                 c.billing(),
                 c.plans(),
                 c.defaultPlan(),
-                c.scheduler());
+                c.scheduler(),
+                c.cluster());
     }
 
     /** Objects merge key by key; anything else (scalars, lists) replaces the default. */
@@ -300,6 +301,7 @@ public final class ConfigLoader {
                 c.billing(),
                 c.plans(),
                 c.defaultPlan(),
-                c.scheduler());
+                c.scheduler(),
+                c.cluster());
     }
 }

@@ -93,7 +93,8 @@ final class ConfigValidator {
                 billing(c.billing()),
                 plans,
                 c.defaultPlan(),
-                scheduler);
+                scheduler,
+                ClusterSettings.validate(c.cluster()));
     }
 
     private static BreakevenConfig.Billing billing(BreakevenConfig.Billing b) {

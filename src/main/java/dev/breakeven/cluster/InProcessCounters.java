@@ -1,10 +1,11 @@
 package dev.breakeven.cluster;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import static dev.breakeven.cluster.CounterMath.saturatedAdd;
+import static dev.breakeven.cluster.CounterMath.saturatedMultiply;
+import static dev.breakeven.cluster.CounterMath.scale;
+
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +29,6 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class InProcessCounters implements Counters {
 
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(10);
-
-    private static final Comparator<Claim> LOCK_ORDER =
-            Comparator.comparing((Claim c) -> c.window().id()).thenComparing(Claim::key);
 
     private final ConcurrentHashMap<Window, ConcurrentHashMap<String, Cell>> cells = new ConcurrentHashMap<>();
     private final long sweepEveryMillis;
@@ -100,18 +98,8 @@ public final class InProcessCounters implements Counters {
 
     @Override
     public GroupReservation reserveAll(List<Claim> claims, long now) {
-        if (claims == null || claims.isEmpty()) throw ClusterException.invalid("reserveAll needs at least one claim");
-        int n = claims.size();
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> LOCK_ORDER.compare(claims.get(a), claims.get(b)));
-        for (int k = 1; k < n; k++) {
-            Claim previous = claims.get(order[k - 1]);
-            Claim claim = claims.get(order[k]);
-            if (previous.key().equals(claim.key()) && previous.window().equals(claim.window()))
-                throw ClusterException.invalid("the same counter twice in one group: " + claim.key() + " per "
-                        + claim.window().id());
-        }
+        Integer[] order = CounterMath.distinctInOrder(claims);
+        int n = order.length;
         maybeSweep(now);
         Cell[] locked = new Cell[n];
         retry:
@@ -154,7 +142,7 @@ public final class InProcessCounters implements Counters {
         while (true) {
             Map<String, Cell> map = cells.get(window);
             Cell cell = map == null ? null : map.get(key);
-            if (cell == null) return empty(window, limit, Math.max(now, floor.get()));
+            if (cell == null) return CounterMath.empty(window, limit, Math.max(now, floor.get()));
             cell.lock.lock();
             try {
                 if (cell.dead) continue;
@@ -203,10 +191,6 @@ public final class InProcessCounters implements Counters {
 
     // --- one cell, under its lock ---------------------------------------------------------------
 
-    private static long scale(Window window) {
-        return window instanceof Window.Bucket bucket ? bucket.periodMillis() : 1;
-    }
-
     /** Brings the cell to {@code now} (refills a bucket, starts a new calendar period); returns the cell's time. */
     private long advance(Window window, Cell cell, long now) {
         long t = Math.max(now, floor.get());
@@ -214,8 +198,7 @@ public final class InProcessCounters implements Counters {
             case Window.Bucket bucket -> {
                 t = Math.max(t, cell.mark);
                 long elapsed = t - cell.mark;
-                if (cell.level > 0 && elapsed > 0)
-                    cell.level = elapsed >= Math.ceilDiv(cell.level, cell.rate) ? 0 : cell.level - cell.rate * elapsed;
+                cell.level = CounterMath.drained(cell.level, cell.rate, elapsed);
                 cell.mark = t;
             }
             case Window.Utc period -> {
@@ -233,53 +216,24 @@ public final class InProcessCounters implements Counters {
 
     /** Null if the claim fits; else why not. Records the claim's limit as the bucket's rate. */
     private static Denial check(Claim claim, Cell cell, long t) {
-        Window window = claim.window();
-        long limit = claim.limit();
-        if (window instanceof Window.Bucket) {
-            cell.rate = limit;
-            cell.until = saturatedAdd(cell.mark, Math.ceilDiv(cell.level, limit));
+        if (claim.window() instanceof Window.Bucket) {
+            cell.rate = claim.limit();
+            cell.until = CounterMath.bucketEmptyAt(cell.mark, cell.level, cell.rate);
         }
-        long retryAt;
-        if (claim.amount() > limit) {
-            retryAt = Denial.NEVER;
-        } else {
-            long scale = scale(window);
-            long room = limit * scale - claim.amount() * scale; // what level may be before holding the amount
-            if (cell.level <= room) return null;
-            retryAt = switch (window) {
-                case Window.Bucket b -> saturatedAdd(t, Math.ceilDiv(cell.level - room, limit));
-                case Window.Utc u -> cell.until;
-            };
-        }
-        return new Denial(claim.key(), window, claim.amount(), usage(window, cell, limit, t), retryAt);
+        return CounterMath.denial(claim, cell.level, cell.until, t);
     }
 
     private Lease hold(Claim claim, Cell cell, long t) {
         Window window = claim.window();
         cell.level += claim.amount() * scale(window);
-        if (window instanceof Window.Bucket) cell.until = saturatedAdd(t, Math.ceilDiv(cell.level, claim.limit()));
+        if (window instanceof Window.Bucket) cell.until = CounterMath.bucketEmptyAt(t, cell.level, claim.limit());
         // a bucket lease remembers the level it left, a calendar lease the period it counts in
         long mark = window instanceof Window.Bucket ? cell.level : cell.mark;
         return new HeldLease(claim, t, mark, usage(window, cell, claim.limit(), t));
     }
 
     private static Usage usage(Window window, Cell cell, long limit, long t) {
-        long level = Math.max(0, cell.level);
-        return switch (window) {
-            case Window.Bucket bucket -> {
-                long scale = bucket.periodMillis();
-                long capacity = limit * scale;
-                long remaining = level >= capacity ? 0 : (capacity - level) / scale;
-                yield new Usage(
-                        limit, Math.ceilDiv(level, scale), remaining, saturatedAdd(t, Math.ceilDiv(level, limit)), t);
-            }
-            case Window.Utc u -> new Usage(limit, level, Math.max(0, limit - level), cell.until, t);
-        };
-    }
-
-    private static Usage empty(Window window, long limit, long t) {
-        long resetAt = window instanceof Window.Utc period ? period.end(t) : t;
-        return new Usage(limit, 0, limit, resetAt, t);
+        return CounterMath.usage(window, cell.level, cell.until, limit, t);
     }
 
     private static boolean isEmpty(Window window, Cell cell, long now) {
@@ -321,14 +275,13 @@ public final class InProcessCounters implements Counters {
                         if (actual < amount) {
                             long limit = lease.claim.limit();
                             long elapsed = Math.max(0, t - lease.reservedAt);
-                            long unrefilled =
-                                    elapsed >= Math.ceilDiv(lease.mark, limit) ? 0 : lease.mark - limit * elapsed;
+                            long unrefilled = CounterMath.drained(lease.mark, limit, elapsed);
                             long refund = Math.min(Math.min((amount - actual) * scale, unrefilled), cell.level);
                             if (refund > 0) cell.level -= refund;
                         } else {
                             cell.level = saturatedAdd(cell.level, saturatedMultiply(actual - amount, scale));
                         }
-                        cell.until = saturatedAdd(cell.mark, Math.ceilDiv(Math.max(0, cell.level), cell.rate));
+                        cell.until = CounterMath.bucketEmptyAt(cell.mark, cell.level, cell.rate);
                     }
                     case Window.Utc u -> {
                         if (cell.mark == lease.mark)
@@ -357,85 +310,16 @@ public final class InProcessCounters implements Counters {
         sweeper.execute(() -> evictExpired(now));
     }
 
-    private static long saturatedAdd(long a, long b) {
-        long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
-    }
-
-    private static long saturatedMultiply(long a, long b) {
-        long high = Math.multiplyHigh(a, b);
-        long low = a * b;
-        return (high == 0 && low >= 0) || (high == -1 && low < 0) ? low : Long.MAX_VALUE;
-    }
-
     // --- leases ---------------------------------------------------------------------------------
 
-    private static final VarHandle RESOLVED;
-
-    static {
-        try {
-            RESOLVED = MethodHandles.lookup().findVarHandle(HeldLease.class, "resolved", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    private final class HeldLease implements Lease {
-        final Claim claim;
-        final long reservedAt;
-        /** A bucket: the level it left when granted. A calendar period: the period's start. */
-        final long mark;
-
-        final Usage usage;
-
-        @SuppressWarnings("unused") // through RESOLVED
-        private volatile boolean resolved;
-
+    private final class HeldLease extends HeldClaim {
         HeldLease(Claim claim, long reservedAt, long mark, Usage usage) {
-            this.claim = claim;
-            this.reservedAt = reservedAt;
-            this.mark = mark;
-            this.usage = usage;
+            super(claim, reservedAt, mark, usage);
         }
 
         @Override
-        public String key() {
-            return claim.key();
-        }
-
-        @Override
-        public Window window() {
-            return claim.window();
-        }
-
-        @Override
-        public long amount() {
-            return claim.amount();
-        }
-
-        @Override
-        public Usage usage() {
-            return usage;
-        }
-
-        @Override
-        public boolean settle(long actual, long now) {
-            if (actual < 0) throw ClusterException.invalid("a settled amount cannot be negative: " + actual);
-            if (actual > Claim.MAX_UNITS / scale(claim.window()))
-                throw ClusterException.invalid("a settled amount too large for this window: " + actual);
-            if (!RESOLVED.compareAndSet(this, false, true)) return false;
+        void apply(long actual, long now) {
             InProcessCounters.this.settle(this, actual, now);
-            return true;
-        }
-
-        @Override
-        public boolean release(long now) {
-            return settle(0, now);
-        }
-
-        @Override
-        public String toString() {
-            return "Lease[" + claim.key() + " per " + claim.window().id() + ", " + claim.amount() + "]";
         }
     }
 }

@@ -52,6 +52,8 @@ public final class Entitlements {
      * @param planId the account's plan, or null for the default plan
      * @throws PlanException {@code model_not_in_plan}, {@code context_too_long}, {@code
      *     output_too_long}, {@code rate_limit_exceeded}, {@code allowance_exhausted}
+     * @throws dev.breakeven.cluster.ClusterException {@code counters_unavailable} when the counters
+     *     cannot be reached; then nothing is held
      */
     public Pass admit(
             String accountId, String planId, String model, LongSupplier promptTokens, Integer maxOutput, long now) {
@@ -103,7 +105,17 @@ public final class Entitlements {
         if (plan.tokensPerMonth() > 0)
             allowances.add(new Claim(accountId + ":month", Window.UTC_MONTH, tokens, plan.tokensPerMonth()));
         if (allowances.isEmpty()) return new Pass(plan, model, true, headers, requestLeases, tokenLeases);
-        GroupReservation r = counters.reserveAll(allowances, now);
+        GroupReservation r;
+        try {
+            r = counters.reserveAll(allowances, now);
+        } catch (RuntimeException e) { // e.g. counters_unavailable: what the rates hold is given back
+            try {
+                new Pass(plan, model, true, headers, requestLeases, tokenLeases).abandoned(now);
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
         if (r instanceof Leases leases) {
             tokenLeases.addAll(leases.leases());
             return new Pass(plan, model, true, headers, requestLeases, tokenLeases);

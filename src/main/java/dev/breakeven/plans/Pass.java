@@ -28,15 +28,34 @@ public record Pass(
         return new Pass(null, model, false, Map.of(), List.of(), List.of());
     }
 
-    /** Keeps one request and {@code tokens} of what was reserved (a request that used fewer gives the rest back). */
+    /**
+     * Keeps one request and {@code tokens} of what was reserved (a request that used fewer gives the
+     * rest back). Every lease is settled even if one fails; the first failure (e.g. {@code
+     * counters_unavailable}) is then thrown, and its lease stays counted as reserved.
+     */
     public void finished(long tokens, long now) {
-        for (Lease l : requestLeases) l.settle(l.amount(), now);
-        for (Lease l : tokenLeases) l.settle(tokens, now);
+        RuntimeException failed = null;
+        for (Lease l : requestLeases) failed = settle(l, l.amount(), now, failed);
+        for (Lease l : tokenLeases) failed = settle(l, tokens, now, failed);
+        if (failed != null) throw failed;
     }
 
-    /** Gives back everything: the request never ran. */
+    /** Gives back everything: the request never ran. Failures as in {@link #finished}. */
     public void abandoned(long now) {
-        for (Lease l : requestLeases) l.release(now);
-        for (Lease l : tokenLeases) l.release(now);
+        RuntimeException failed = null;
+        for (Lease l : requestLeases) failed = settle(l, 0, now, failed);
+        for (Lease l : tokenLeases) failed = settle(l, 0, now, failed);
+        if (failed != null) throw failed;
+    }
+
+    private static RuntimeException settle(Lease lease, long actual, long now, RuntimeException failed) {
+        try {
+            lease.settle(actual, now);
+            return failed;
+        } catch (RuntimeException e) {
+            if (failed == null) return e;
+            failed.addSuppressed(e);
+            return failed;
+        }
     }
 }

@@ -6,11 +6,13 @@ import dev.breakeven.cluster.GroupReservation;
 import dev.breakeven.cluster.InProcessCounters;
 import dev.breakeven.cluster.Lease;
 import dev.breakeven.cluster.Leases;
+import dev.breakeven.cluster.RedisCounters;
 import dev.breakeven.cluster.Reservation;
 import dev.breakeven.cluster.Window;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@link InProcessCounters} throughput: reserve then settle (keep 70% of what was reserved), back
+ * {@link InProcessCounters} (and, when {@code BREAKEVEN_BENCH_REDIS_URL} names a Redis, {@link
+ * RedisCounters}) throughput: reserve then settle (keep 70% of what was reserved), back
  * to back, on 1, 2 and 8 platform threads, with time read from the system clock per operation as
  * callers do. Shapes:
  *
@@ -28,6 +31,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>{@code request}: what admission does per request, over 10,000 accounts: one {@code
  *       reserveAll} of requests/min, tokens/min, tokens/day and tokens/month, then four settles.
  *       An op here is the whole request (one group, four leases).
+ *   <li>{@code redis req}: the same request on {@link RedisCounters} (one script for the group,
+ *       three for the settles: the requests counter kept at 1 of 1 does not go to Redis), only
+ *       when {@code BREAKEVEN_BENCH_REDIS_URL} is set. Its accounts are {@code bench_acct_<k>}, the
+ *       same in every run, so runs reuse the same 30,000 keys (which expire by the month's end).
  * </ul>
  *
  * Limits are far above what a run can use, so every reservation is granted (the bench fails
@@ -43,12 +50,14 @@ public final class CounterBench {
     static final int KEYS = 10_000;
     static final long RESERVE = 1_000;
     static final long KEEP = 700;
-    static final long HUGE = 1_000_000_000_000L; // per minute, day, month: never reached
+    static final long HUGE = 100_000_000_000L; // per minute, day, month: never reached (and within Claim.MAX_UNITS)
+    static final String REDIS_URL_VARIABLE = "BREAKEVEN_BENCH_REDIS_URL";
 
     enum Shape {
         ONE_KEY("one key"),
         TEN_K_KEYS("10k keys"),
-        REQUEST("request");
+        REQUEST("request"),
+        REDIS_REQUEST("redis req");
 
         final String label;
 
@@ -73,13 +82,18 @@ public final class CounterBench {
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.version(),
                 loadAverage());
-        for (Shape shape : Shape.values()) for (int threads : threadCounts) measure(shape, threads, seconds / 2);
+        String redisUrl = System.getenv(REDIS_URL_VARIABLE);
+        RedisCounters redis = redisUrl == null ? null : RedisCounters.connect(redisUrl, Duration.ofSeconds(2));
+        if (redis == null) System.out.println(REDIS_URL_VARIABLE + " is unset: RedisCounters not measured");
+        List<Shape> shapes = new ArrayList<>(List.of(Shape.values()));
+        if (redis == null) shapes.remove(Shape.REDIS_REQUEST);
+        for (Shape shape : shapes) for (int threads : threadCounts) measure(shape, redis, threads, seconds / 2);
 
         System.out.printf(Locale.ROOT, "%-9s %7s %14s   %s%n", "shape", "threads", "median ops/s", "runs");
-        for (Shape shape : Shape.values()) {
+        for (Shape shape : shapes) {
             for (int threads : threadCounts) {
                 List<Double> rates = new ArrayList<>();
-                for (int r = 0; r < runs; r++) rates.add(measure(shape, threads, seconds));
+                for (int r = 0; r < runs; r++) rates.add(measure(shape, redis, threads, seconds));
                 StringBuilder each = new StringBuilder();
                 for (double rate : rates) each.append(String.format(Locale.ROOT, "%,.0f  ", rate));
                 System.out.printf(
@@ -92,17 +106,19 @@ public final class CounterBench {
             }
         }
         System.out.printf(Locale.ROOT, "load at end %s%n", loadAverage());
+        if (redis != null) redis.close();
     }
 
-    /** Operations per second of one run on fresh counters. */
-    static double measure(Shape shape, int threads, double seconds) throws Exception {
-        Counters counters = new InProcessCounters();
+    /** Operations per second of one run on fresh counters (in process) or on {@code redis}. */
+    static double measure(Shape shape, RedisCounters redis, int threads, double seconds) throws Exception {
+        Counters counters = shape == Shape.REDIS_REQUEST ? redis : new InProcessCounters();
+        String account = shape == Shape.REDIS_REQUEST ? "bench_acct_" : "acct_";
         Clock clock = Clock.systemUTC();
         String[] keys = new String[KEYS];
         String[] requestKeys = new String[KEYS];
         String[] tokenKeys = new String[KEYS];
         for (int k = 0; k < KEYS; k++) {
-            keys[k] = "acct_" + k;
+            keys[k] = account + k;
             requestKeys[k] = keys[k] + ":requests";
             tokenKeys[k] = keys[k] + ":tokens";
         }
@@ -125,7 +141,7 @@ public final class CounterBench {
                         switch (shape) {
                             case ONE_KEY -> reserveAndSettle(counters, clock, keys[0]);
                             case TEN_K_KEYS -> reserveAndSettle(counters, clock, keys[k]);
-                            case REQUEST -> request(counters, clock, requestKeys[k], tokenKeys[k]);
+                            case REQUEST, REDIS_REQUEST -> request(counters, clock, requestKeys[k], tokenKeys[k]);
                         }
                         k = k + 1 == KEYS ? 0 : k + 1;
                     }

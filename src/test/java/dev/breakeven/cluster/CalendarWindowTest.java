@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
@@ -34,6 +35,11 @@ class CalendarWindowTest {
     @BeforeEach
     void open() {
         counters = implementation.open();
+    }
+
+    @AfterEach
+    void discard() {
+        CountersUnderTest.discard(counters);
     }
 
     Reservation day(long amount) {

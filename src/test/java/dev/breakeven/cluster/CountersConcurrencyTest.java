@@ -49,6 +49,7 @@ class CountersConcurrencyTest {
     @AfterEach
     void close() {
         pool.shutdownNow();
+        CountersUnderTest.discard(counters);
     }
 
     static List<Window> windows() {
@@ -137,7 +138,7 @@ class CountersConcurrencyTest {
 
     @Test
     void groupsAndSingleReservationsRacing_neverLeaveAPartOfADeniedGroupHeld() throws Exception {
-        // Counters A and B fund 100 each. Groups take one of each; singles take one of either.
+        // Counters A and B (of one account) fund 100 each. Groups take one of each; singles take one of either.
         // If a denied group ever left its other part held, A or B would hold more than was granted.
         List<long[]> results = race(THREADS, () -> {
             long[] granted = new long[3]; // groups, singles on A, singles on B
@@ -145,16 +146,17 @@ class CountersConcurrencyTest {
             for (int i = 0; i < 60; i++) {
                 switch (random.nextInt(3)) {
                     case 0 -> {
-                        List<Claim> group =
-                                List.of(new Claim("A", Window.UTC_DAY, 1, 100), new Claim("B", Window.MINUTE, 1, 100));
+                        List<Claim> group = List.of(
+                                new Claim("a:A", Window.UTC_DAY, 1, 100), new Claim("a:B", Window.MINUTE, 1, 100));
                         if (counters.reserveAll(group, clock.millis()) instanceof Leases) granted[0]++;
                     }
                     case 1 -> {
-                        if (counters.reserve("A", Window.UTC_DAY, 1, 100, clock.millis()) instanceof Lease)
+                        if (counters.reserve("a:A", Window.UTC_DAY, 1, 100, clock.millis()) instanceof Lease)
                             granted[1]++;
                     }
                     default -> {
-                        if (counters.reserve("B", Window.MINUTE, 1, 100, clock.millis()) instanceof Lease) granted[2]++;
+                        if (counters.reserve("a:B", Window.MINUTE, 1, 100, clock.millis()) instanceof Lease)
+                            granted[2]++;
                     }
                 }
             }
@@ -164,10 +166,10 @@ class CountersConcurrencyTest {
         long singlesA = results.stream().mapToLong(r -> r[1]).sum();
         long singlesB = results.stream().mapToLong(r -> r[2]).sum();
 
-        assertThat(counters.usage("A", Window.UTC_DAY, 100, clock.millis()).used())
+        assertThat(counters.usage("a:A", Window.UTC_DAY, 100, clock.millis()).used())
                 .isEqualTo(groups + singlesA)
                 .isEqualTo(100);
-        assertThat(counters.usage("B", Window.MINUTE, 100, clock.millis()).used())
+        assertThat(counters.usage("a:B", Window.MINUTE, 100, clock.millis()).used())
                 .isEqualTo(groups + singlesB)
                 .isEqualTo(100);
     }

@@ -9,6 +9,7 @@ import dev.breakeven.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
@@ -36,6 +37,11 @@ class GroupReservationTest {
     @BeforeEach
     void open() {
         counters = implementation.open();
+    }
+
+    @AfterEach
+    void discard() {
+        CountersUnderTest.discard(counters);
     }
 
     /** What admission of one chat request would claim for account {@code a}. */

@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
@@ -36,6 +37,11 @@ class LeaseTest {
     @BeforeEach
     void open() {
         counters = implementation.open();
+    }
+
+    @AfterEach
+    void discard() {
+        CountersUnderTest.discard(counters);
     }
 
     Lease tokens(long amount) {

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
@@ -34,6 +35,11 @@ class MinuteBucketTest {
     @BeforeEach
     void open() {
         counters = implementation.open();
+    }
+
+    @AfterEach
+    void discard() {
+        CountersUnderTest.discard(counters);
     }
 
     Reservation reserve(String key, long amount, long limit) {
