@@ -19,16 +19,10 @@ import dev.breakeven.inference.Backend;
 import dev.breakeven.inference.CircuitBreaker;
 import dev.breakeven.inference.HealthProbe;
 import dev.breakeven.inference.IdleWatch;
-import dev.breakeven.inference.KnowledgeBackend;
-import dev.breakeven.inference.LlamaBackend;
 import dev.breakeven.inference.ModelCatalog;
-import dev.breakeven.inference.ModelFileException;
-import dev.breakeven.inference.OpenAiBackend;
 import dev.breakeven.inference.Router;
 import dev.breakeven.inference.TokenCounter;
-import dev.breakeven.knowledge.KnowledgeBase;
 import dev.breakeven.knowledge.KnowledgeBases;
-import dev.breakeven.knowledge.MiniLmEmbedder;
 import dev.breakeven.ledger.Violation;
 import dev.breakeven.metering.Durability;
 import dev.breakeven.metering.GroupCommitJournal;
@@ -47,13 +41,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.URI;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,12 +77,13 @@ public final class Breakeven implements AutoCloseable {
         this.config = config;
         ObjectMapper json = new ObjectMapper();
         Ids ids = new Ids(clock);
-        String redisUrl = ClusterSettings.redisUrl(config.cluster(), env);
+        // first: a Redis URL that cannot be read stops start-up before anything is opened
+        this.counters = ClusterSettings.counters(config.cluster(), ClusterSettings.redisUrl(config.cluster(), env));
         this.idleWatch = new IdleWatch();
         // backends first: a model file that cannot be loaded stops start-up before anything else is opened
-        this.knowledge = knowledgeBases(config);
+        this.knowledge = Backends.knowledgeBases(config);
         try {
-            this.backends = buildBackends(config, env, json, idleWatch, knowledge);
+            this.backends = Backends.build(config, env, json, idleWatch, knowledge);
         } catch (RuntimeException e) {
             idleWatch.close();
             if (knowledge != null) knowledge.close();
@@ -123,9 +114,9 @@ public final class Breakeven implements AutoCloseable {
             throw e;
         }
         this.books = new Books(database, clock, prices, Books.raterSettings(config.billing()));
-        ModelCatalog catalog = catalog(config, backends, clock);
-        this.router = router(config, backends, clock);
-        this.health = healthProbe(config, backends, router);
+        ModelCatalog catalog = Backends.catalog(config, backends, clock);
+        this.router = Backends.router(config, backends, clock);
+        this.health = Backends.healthProbe(config, backends, router);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
@@ -145,7 +136,6 @@ public final class Breakeven implements AutoCloseable {
         schedulerMetrics.bindGauges(scheduler);
         Prepayment prepayment = books.prepayment(config.billing());
         this.plans = new PlanBilling(config, database, books, keys, ids, clock);
-        this.counters = ClusterSettings.counters(config.cluster(), redisUrl);
         Entitlements entitlements = new Entitlements(plans.book::catalog, counters);
         Admission admission = new TurnAdmission(entitlements, prepayment, clock);
         Assistant assistant = new Assistant(
@@ -257,105 +247,6 @@ public final class Breakeven implements AutoCloseable {
         BreakevenConfig.Database db = config.database();
         String password = db.passwordEnv() == null ? null : env.get(db.passwordEnv());
         return new DatabaseSettings(db.url(), db.user(), password, db.poolSize());
-    }
-
-    /**
-     * Builds every configured backend; in-process models are loaded here, so a bad model file stops
-     * start-up with one line naming the backend, the file and the reason.
-     */
-    private static Map<String, Backend> buildBackends(
-            BreakevenConfig config,
-            Map<String, String> env,
-            ObjectMapper json,
-            IdleWatch idle,
-            KnowledgeBases knowledge) {
-        Map<String, Backend> built = new LinkedHashMap<>();
-        try {
-            for (BreakevenConfig.Backend b : config.backends()) {
-                if (!b.type().equals("knowledge")) built.put(b.id(), buildBackend(b, env, json, idle));
-            }
-            // knowledge backends last: their writer is one of the backends above
-            for (BreakevenConfig.Backend b : config.backends()) {
-                if (b.type().equals("knowledge")) built.put(b.id(), knowledgeBackend(b, built, knowledge, config));
-            }
-        } catch (RuntimeException e) {
-            built.values().forEach(Backend::close);
-            throw e;
-        }
-        return built;
-    }
-
-    private static Backend knowledgeBackend(
-            BreakevenConfig.Backend b, Map<String, Backend> built, KnowledgeBases knowledge, BreakevenConfig config) {
-        KnowledgeBase base = knowledge.openOrCreate(b.knowledgeBase());
-        if (b.knowledgeBase().equals(HelpKnowledge.NAME)) HelpKnowledge.install(base, Path.of(config.dataDir()));
-        var settings =
-                new KnowledgeBackend.Settings(b.id(), b.capacity(), b.passages(), b.minSimilarity(), b.writerModel());
-        Backend writer = b.writer() == null ? null : built.get(b.writer());
-        return new KnowledgeBackend(settings, base, writer, new TokenCounter());
-    }
-
-    /** The knowledge bases under the data directory, when a backend answers from one (loading the embedding model takes seconds). */
-    private static KnowledgeBases knowledgeBases(BreakevenConfig config) {
-        boolean needed = config.backends().stream().anyMatch(b -> b.type().equals("knowledge"));
-        return needed ? new KnowledgeBases(Path.of(config.dataDir()).resolve("knowledge"), new MiniLmEmbedder()) : null;
-    }
-
-    private static Router router(BreakevenConfig config, Map<String, Backend> backends, Clock clock) {
-        List<Router.Member> members = new ArrayList<>();
-        for (BreakevenConfig.Backend b : config.backends()) {
-            // in-process backends (llama, knowledge) do not fail like a network peer: no breaker for them
-            int threshold = b.failureThreshold() == null ? 0 : b.failureThreshold();
-            long coolDown = b.coolDownMs() == null ? 1 : b.coolDownMs();
-            var breaker = CircuitBreaker.Settings.of(threshold, Duration.ofMillis(coolDown));
-            members.add(new Router.Member(backends.get(b.id()), b.type(), breaker));
-        }
-        return new Router(members, clock);
-    }
-
-    private static HealthProbe healthProbe(BreakevenConfig config, Map<String, Backend> backends, Router router) {
-        List<HealthProbe.Target> targets = new ArrayList<>();
-        for (BreakevenConfig.Backend b : config.backends()) {
-            if (b.healthCheckIntervalMs() == null) continue; // only network backends are probed
-            targets.add(new HealthProbe.Target(
-                    backends.get(b.id()),
-                    Duration.ofMillis(b.healthCheckIntervalMs()),
-                    Duration.ofMillis(b.healthCheckTimeoutMs())));
-        }
-        return new HealthProbe(router, targets);
-    }
-
-    private static Backend buildBackend(
-            BreakevenConfig.Backend b, Map<String, String> env, ObjectMapper json, IdleWatch idle) {
-        if (b.type().equals("llama")) {
-            var settings = new LlamaBackend.Settings(b.id(), Path.of(b.path()), b.threads(), b.context(), b.capacity());
-            try {
-                return LlamaBackend.open(settings);
-            } catch (ModelFileException e) {
-                throw new ConfigException("backend '" + b.id() + "': " + e.getMessage());
-            }
-        }
-        var settings = new OpenAiBackend.Settings(
-                b.id(),
-                URI.create(b.baseUrl()),
-                BackendSecrets.apiKey(b, env),
-                b.capacity(),
-                Duration.ofMillis(b.connectTimeoutMs()),
-                Duration.ofMillis(b.firstByteTimeoutMs()),
-                Duration.ofMillis(b.idleTimeoutMs()));
-        return new OpenAiBackend(settings, json, idle);
-    }
-
-    private static ModelCatalog catalog(BreakevenConfig config, Map<String, Backend> backends, Clock clock) {
-        List<ModelCatalog.Model> models = new ArrayList<>();
-        long created = clock.millis();
-        for (BreakevenConfig.Model m : config.models()) {
-            List<ModelCatalog.Route> routes = m.backends().stream()
-                    .map(r -> new ModelCatalog.Route(backends.get(r.backend()), r.model()))
-                    .toList();
-            models.add(new ModelCatalog.Model(m.id(), m.description(), created, routes));
-        }
-        return new ModelCatalog(models);
     }
 
     public int port() {
