@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.breakeven.cluster.InProcessCounters;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,10 +14,8 @@ class ClusterConfigTest {
     @TempDir
     Path dir;
 
-    BreakevenConfig load(String yaml) throws Exception {
-        Path file = dir.resolve("breakeven.yaml");
-        Files.writeString(file, yaml);
-        return new ConfigLoader(Map.of()).load(file, Map.of());
+    BreakevenConfig load(String yaml) {
+        return ConfigFiles.load(dir, yaml);
     }
 
     @Test

@@ -26,11 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The {@code prices:} list: how it is read and checked, and how it seeds the price book at start-up. */
 class PriceConfigTest {
-    static final String MODELS = """
-            models:
-              - {id: assistant, backends: []}
-              - {id: small, backends: []}
-            """;
+    static final String MODELS = ConfigFiles.MODELS;
 
     @TempDir
     Path dir;

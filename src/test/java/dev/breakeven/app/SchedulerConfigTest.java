@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.breakeven.plans.PriorityClass;
 import dev.breakeven.plans.SchedulerPolicy;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -16,19 +15,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The {@code scheduler:} section: how it is read and checked, and the policy it gives the scheduler. */
 class SchedulerConfigTest {
-    static final String MODELS = """
-            models:
-              - {id: assistant, backends: []}
-              - {id: small, backends: []}
-            """;
+    static final String MODELS = ConfigFiles.MODELS;
 
     @TempDir
     Path dir;
 
-    BreakevenConfig load(String yaml) throws Exception {
-        Path file = dir.resolve("breakeven.yaml");
-        Files.writeString(file, yaml);
-        return new ConfigLoader(Map.of()).load(file, Map.of());
+    BreakevenConfig load(String yaml) {
+        return ConfigFiles.load(dir, yaml);
     }
 
     @Test
