@@ -41,7 +41,11 @@ final class TurnAdmission implements Admission {
                 prepayment.reserve(turn.turnId(), turn.who().accountId(), pass.model(), prompt, maxOutput, turn.at());
             }
         } catch (RuntimeException e) {
-            pass.abandoned(clock.millis());
+            try {
+                pass.abandoned(clock.millis());
+            } catch (RuntimeException release) {
+                e.addSuppressed(release); // the wallet's refusal is what the caller must see
+            }
             throw e;
         }
         Map<String, String> headers = new LinkedHashMap<>(pass.headers());
