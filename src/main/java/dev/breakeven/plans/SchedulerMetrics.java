@@ -10,8 +10,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * class}: {@code breakeven_scheduler_queue_ms} (a histogram of the waits of granted requests),
  * {@code breakeven_scheduler_grants_total}, {@code breakeven_scheduler_refusals_total} (also by
  * {@code code}), {@code breakeven_scheduler_cancellations_total}, and the gauges {@code
- * breakeven_scheduler_running}, {@code breakeven_scheduler_waiting} and {@code
- * breakeven_scheduler_capacity} (by backend). Pass it to the scheduler as its listener, then
+ * breakeven_scheduler_running}, {@code breakeven_scheduler_waiting}, {@code
+ * breakeven_scheduler_headroom} (the slots kept now for the classes above, raised by the adaptive
+ * headroom) and {@code breakeven_scheduler_capacity} (by backend). Pass it to the scheduler as its listener, then
  * {@link #bindGauges} the scheduler. Recording never throws.
  */
 public final class SchedulerMetrics implements SchedulerListener {
@@ -37,6 +38,12 @@ public final class SchedulerMetrics implements SchedulerListener {
                 Gauge.builder("breakeven.scheduler.waiting", scheduler, s -> s.snapshot(backend)
                                 .of(c.name())
                                 .waiting())
+                        .tag("backend", backend)
+                        .tag("class", c.name())
+                        .register(registry);
+                Gauge.builder("breakeven.scheduler.headroom", scheduler, s -> s.snapshot(backend)
+                                .of(c.name())
+                                .headroom())
                         .tag("backend", backend)
                         .tag("class", c.name())
                         .register(registry);
