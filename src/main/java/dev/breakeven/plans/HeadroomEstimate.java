@@ -61,15 +61,28 @@ final class HeadroomEstimate {
 
     /** The headroom the demand above boundary {@code k} asks for: {@code ceil(m + z × √m)}. */
     int headroom(int k) {
-        double m = mean(k);
-        return m > 0 ? (int) Math.ceil(m + z * Math.sqrt(m) - 1e-9) : 0;
+        return room(mean(k));
     }
 
     /**
-     * The slots class {@code k} and the classes below it may hold now: its static {@code slots},
-     * lowered to leave {@link #headroom} free for the classes above, but never below one.
+     * The slots class {@code k} and the classes below it may hold now: its static {@code
+     * staticSlots}, lowered to leave {@link #headroom} free for the classes above, but never below
+     * one, and, above the lowest class, never below what the classes under {@code k} may hold
+     * ({@code slotsBelow}) plus the room class {@code k}'s own demand asks for. The lowest class is
+     * the one headroom is taken from; a class between others (plus, under pro) is served in its own
+     * right, and a raise for the classes above it must not make it wait for its own fluctuations
+     * (measured at C = 8: without this floor, plus's own demand found its 3 slots full and paid p99
+     * rose). A class flooded with work asks for more room than its static share, so against it the
+     * classes above keep the static headroom only.
      */
-    int slots(int k, int staticSlots, int capacity) {
-        return Math.min(staticSlots, Math.max(1, capacity - headroom(k)));
+    int slots(int k, int staticSlots, int capacity, int slotsBelow) {
+        int lowered = Math.max(1, capacity - headroom(k));
+        if (k > 0) lowered = Math.max(lowered, slotsBelow + room(mean(k - 1) - mean(k)));
+        return Math.min(staticSlots, lowered);
+    }
+
+    /** {@code ceil(m + z × √m)}: the slots a Poisson demand of mean {@code m} rarely fills. */
+    private int room(double m) {
+        return m > 1e-12 ? (int) Math.ceil(m + z * Math.sqrt(m) - 1e-9) : 0;
     }
 }

@@ -305,8 +305,10 @@ final class SlotQueue {
             demandAbove[k - 1] = above;
         }
         headroom.advance(now, demandAbove);
-        for (int k = 0; k < demandAbove.length; k++)
-            classes[k].effectiveSlots = headroom.slots(k, classes[k].slots, capacity);
+        for (int k = 0; k < demandAbove.length; k++) {
+            int below = k == 0 ? 0 : classes[k - 1].effectiveSlots;
+            classes[k].effectiveSlots = headroom.slots(k, classes[k].slots, capacity, below);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.breakeven.plans;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.breakeven.testing.TestClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -102,6 +103,21 @@ class SchedulerAdaptiveHeadroomTest {
     }
 
     @Test
+    void aRaiseForTheClassesAbove_leavesAPaidClassBelowThemRoomForItsOwnDemand() {
+        hold(s, "plus", 2);
+        hold(s, "pro", 2);
+
+        clock.advance(Duration.ofSeconds(60));
+
+        // above free m = 4: 11 slots asked, free keeps 1; above plus (pro) m = 2 asks 7 slots, but
+        // plus's own m = 2 asks 7 on top of free's 1: free and plus may hold 8, the static share
+        assertThat(flood(s)).isEqualTo(1);
+        assertThat(s.snapshot(GPU).of("plus").headroom()).isEqualTo(2);
+        assertThat(s.offer(SlotRequest.of(GPU, "p3", "plus")).state()).isEqualTo(SlotTicket.State.GRANTED);
+        assertThat(s.offer(SlotRequest.of(GPU, "p4", "plus")).state()).isEqualTo(SlotTicket.State.GRANTED);
+    }
+
+    @Test
     void aRaisedHeadroomPreemptsNothing_itOnlyStopsLowerClassesTakingSlotsAsTheyFree() {
         List<Slot> free = new ArrayList<>();
         for (int i = 0; i < 5; i++)
@@ -136,6 +152,32 @@ class SchedulerAdaptiveHeadroomTest {
         // one time constant: m = 2 e^(−1) ≈ 0.74 asks for 4, below the static 5
         assertThat(s.snapshot(GPU).of("free").demandAbove()).isCloseTo(2 * Math.exp(-1), Offset.offset(0.1));
         assertThat(s.snapshot(GPU).of("free").headroom()).isEqualTo(5);
+    }
+
+    @Test
+    void aBackendWithOneClass_orAPolicyWithItOff_keepsTheStaticShares() {
+        ComputeScheduler one = new ComputeScheduler(
+                SchedulerPolicy.defaults().withClasses(List.of(new PriorityClass("all", 0, Duration.ofSeconds(5), 1))),
+                Map.of(GPU, 10),
+                clock);
+        assertThat(hold(one, "all", 10)).allSatisfy(slot -> assertThat(slot).isNotNull());
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(one.snapshot(GPU).of("all").headroom()).isZero();
+        assertThat(SchedulerPolicy.AdaptiveHeadroom.OFF.on()).isFalse();
+        assertThat(SchedulerPolicy.defaults().adaptiveHeadroom()).isEqualTo(SchedulerPolicy.AdaptiveHeadroom.SUGGESTED);
+    }
+
+    @Test
+    void anInvalidSetting_isRefused() {
+        assertThatThrownBy(() -> new SchedulerPolicy.AdaptiveHeadroom(-1, Duration.ofSeconds(1)))
+                .isInstanceOf(SchedulerException.class)
+                .hasMessageContaining("adaptiveHeadroom.z");
+        assertThatThrownBy(() -> new SchedulerPolicy.AdaptiveHeadroom(Double.NaN, Duration.ofSeconds(1)))
+                .hasMessageContaining("adaptiveHeadroom.z");
+        assertThatThrownBy(() -> new SchedulerPolicy.AdaptiveHeadroom(3.5, Duration.ofSeconds(-1)))
+                .hasMessageContaining("adaptiveHeadroom.timeConstant");
+        assertThatThrownBy(() -> SchedulerPolicy.defaults().withAdaptiveHeadroom(null))
+                .hasMessageContaining("adaptiveHeadroom is required");
     }
 
     @Test
