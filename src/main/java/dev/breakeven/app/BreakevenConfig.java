@@ -171,11 +171,19 @@ public record BreakevenConfig(
      * The compute scheduler's policy (docs/scheduler.md): {@code initial_hold_estimate_ms} how long a
      * generation is assumed to hold a slot until measured, {@code min_retry_after_ms} the shortest
      * {@code Retry-After} of a refusal, {@code max_waiting} the most requests waiting for one
-     * backend, and the priority classes ({@code classes}; left out: the suggested free, plus and
-     * pro, which the validator fills in).
+     * backend, {@code adaptive_headroom_time_constant_ms} how long measured demand of the higher
+     * classes is remembered to raise their headroom (0: static shares only) and {@code
+     * adaptive_headroom_z} how many standard deviations of it the headroom covers, and the priority
+     * classes ({@code classes}; left out: the suggested free, plus and pro, which the validator
+     * fills in).
      */
     public record Scheduler(
-            long initialHoldEstimateMs, long minRetryAfterMs, int maxWaiting, List<SchedulerClass> classes) {}
+            long initialHoldEstimateMs,
+            long minRetryAfterMs,
+            int maxWaiting,
+            long adaptiveHeadroomTimeConstantMs,
+            double adaptiveHeadroomZ,
+            List<SchedulerClass> classes) {}
 
     /**
      * Where the plans' limits are counted (docs/cluster.md): {@code counters} {@code in_process} (this

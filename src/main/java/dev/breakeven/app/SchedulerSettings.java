@@ -39,6 +39,12 @@ final class SchedulerSettings {
         require(s.initialHoldEstimateMs() >= 1, "scheduler.initial_hold_estimate_ms must be at least 1");
         require(s.minRetryAfterMs() >= 0, "scheduler.min_retry_after_ms must be 0 or more");
         require(s.maxWaiting() >= 0, "scheduler.max_waiting must be 0 or more");
+        require(
+                s.adaptiveHeadroomTimeConstantMs() >= 0,
+                "scheduler.adaptive_headroom_time_constant_ms must be 0 (off) or more");
+        require(
+                s.adaptiveHeadroomZ() >= 0 && s.adaptiveHeadroomZ() <= 100,
+                "scheduler.adaptive_headroom_z must be from 0 to 100, got " + s.adaptiveHeadroomZ());
         List<BreakevenConfig.SchedulerClass> given = s.classes() == null ? suggested() : s.classes();
         require(
                 !given.isEmpty(),
@@ -59,8 +65,13 @@ final class SchedulerSettings {
             classes.add(c);
         }
         checkShares(classes);
-        BreakevenConfig.Scheduler checked =
-                new BreakevenConfig.Scheduler(s.initialHoldEstimateMs(), s.minRetryAfterMs(), s.maxWaiting(), classes);
+        BreakevenConfig.Scheduler checked = new BreakevenConfig.Scheduler(
+                s.initialHoldEstimateMs(),
+                s.minRetryAfterMs(),
+                s.maxWaiting(),
+                s.adaptiveHeadroomTimeConstantMs(),
+                s.adaptiveHeadroomZ(),
+                classes);
         try {
             policy(checked);
         } catch (SchedulerException e) { // the checks above should leave nothing for the policy to refuse
@@ -88,7 +99,9 @@ final class SchedulerSettings {
                 classes,
                 Duration.ofMillis(s.initialHoldEstimateMs()),
                 Duration.ofMillis(s.minRetryAfterMs()),
-                s.maxWaiting());
+                s.maxWaiting(),
+                new SchedulerPolicy.AdaptiveHeadroom(
+                        s.adaptiveHeadroomZ(), Duration.ofMillis(s.adaptiveHeadroomTimeConstantMs())));
     }
 
     /** The classes whose requests are served by another model under saturation: class name to model id. */

@@ -22,7 +22,11 @@ import java.util.Map;
  * PriorityClass#slots} of a backend; what is left is kept for higher classes. With the suggested
  * policy, free work never holds more than half of a backend, so paid requests find a slot at once
  * unless paid work itself fills the rest, and every slot released while paid requests wait goes
- * to them: under saturation it is free requests that are refused.
+ * to them: under saturation it is free requests that are refused. With the policy's {@link
+ * SchedulerPolicy#adaptiveHeadroom()} on, the headroom above a class also follows the measured
+ * demand {@code m} of the classes above it, {@code ceil(m + z × √m)} slots when that is more than
+ * the static share keeps (never less, and never leaving the class no slot); nothing running is
+ * stopped for it.
  *
  * <p><b>Waits and refusals.</b> A request that cannot get a slot at once waits, unless its
  * estimated wait is longer than its class's {@link PriorityClass#maxWait()} (or its caller's

@@ -22,7 +22,12 @@ public record SchedulerSnapshot(
      * One priority class on the backend.
      *
      * @param name the class
-     * @param slots the most slots this class and the classes below it may hold together
+     * @param slots the most slots this class and the classes below it may hold together by the
+     *     static share ({@link PriorityClass#slots})
+     * @param headroom the slots kept now for the classes above this one: {@code capacity − slots},
+     *     or more while the adaptive headroom raises it (0 for the highest class)
+     * @param demandAbove the mean demand (slots held plus requests waiting) of the classes above
+     *     this one that the adaptive headroom has measured; 0 when it is off
      * @param running slots this class holds now
      * @param waiting requests of this class waiting now
      * @param granted slots granted so far
@@ -34,6 +39,8 @@ public record SchedulerSnapshot(
     public record ClassLoad(
             String name,
             int slots,
+            int headroom,
+            double demandAbove,
             int running,
             int waiting,
             long granted,

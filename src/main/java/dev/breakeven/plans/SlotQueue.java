@@ -15,7 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The slots of one backend and the requests waiting for them; every method takes the one lock.
- * Priority between classes is strict, subject to the nested caps of {@link PriorityClass#slots}.
+ * Priority between classes is strict, subject to the nested caps of {@link PriorityClass#slots},
+ * lowered where the policy's adaptive headroom ({@link HeadroomEstimate}) keeps more for the classes
+ * above.
  * Inside a class, start-time fair queuing over accounts: each account's requests wait in arrival
  * order; the request at the head of an account's line has the start tag {@code max(V, F)}, where
  * {@code F} is the finish tag of the account's last served request ({@code start + cost / weight})
@@ -52,7 +54,10 @@ final class SlotQueue {
 
     private static final class ClassState {
         final PriorityClass spec;
+        /** The static cap: {@link PriorityClass#slots}. */
         final int slots;
+        /** The cap now: {@link #slots}, lowered by the adaptive headroom. */
+        int effectiveSlots;
         /** Accounts with waiting requests, by the start tag of their head request. */
         final TreeSet<Account> backlogged = new TreeSet<>(BY_HEAD_TAG);
 
@@ -70,6 +75,7 @@ final class SlotQueue {
         ClassState(PriorityClass spec, int capacity) {
             this.spec = spec;
             this.slots = spec.slots(capacity);
+            this.effectiveSlots = slots;
         }
     }
 
@@ -82,6 +88,11 @@ final class SlotQueue {
     private final ClassState[] classes;
     private final Map<String, Integer> classIndex = new HashMap<>();
     private final TreeSet<SlotTicket> byDeadline = new TreeSet<>(BY_DEADLINE);
+    /** The adaptive headroom, or null when the policy has it off. */
+    private final HeadroomEstimate headroom;
+    /** Scratch for {@link #observe}: per class boundary, the demand of the classes above it. */
+    private final int[] demandAbove;
+
     private int running;
     private int waiting;
     private double holdEstimateMillis;
@@ -102,6 +113,10 @@ final class SlotQueue {
             classIndex.put(c.name(), i);
         }
         this.holdEstimateMillis = policy.initialHoldEstimate().toMillis();
+        this.demandAbove = new int[classes.length - 1];
+        this.headroom = policy.adaptiveHeadroom().on()
+                ? new HeadroomEstimate(policy.adaptiveHeadroom(), demandAbove.length, clock.millis())
+                : null;
     }
 
     int capacity() {
@@ -116,6 +131,7 @@ final class SlotQueue {
         lock.lock();
         try {
             long now = clock.millis();
+            observe(now);
             expireLocked(now);
             ClassState c = classes[k];
             SlotTicket t = new SlotTicket(this, request, k, ++seq, now, lock.newCondition());
@@ -232,6 +248,7 @@ final class SlotQueue {
         try {
             closed = true;
             long now = clock.millis();
+            observe(now);
             for (SlotTicket t : new ArrayList<>(byDeadline)) {
                 removeUnserved(t);
                 refuse(
@@ -249,11 +266,15 @@ final class SlotQueue {
     SchedulerSnapshot snapshot() {
         lock.lock();
         try {
+            observe(clock.millis());
             List<SchedulerSnapshot.ClassLoad> loads = new ArrayList<>(classes.length);
-            for (ClassState c : classes) {
+            for (int k = 0; k < classes.length; k++) {
+                ClassState c = classes[k];
                 loads.add(new SchedulerSnapshot.ClassLoad(
                         c.spec.name(),
                         c.slots,
+                        capacity - c.effectiveSlots,
+                        headroom == null || k == demandAbove.length ? 0 : headroom.mean(k),
                         c.running,
                         c.waiting,
                         c.granted,
@@ -272,9 +293,28 @@ final class SlotQueue {
     // --- under the lock ---------------------------------------------------------------------------
 
     /**
+     * Brings the adaptive headroom up to {@code now} with the demand that held since the last call,
+     * and sets each class's {@link ClassState#effectiveSlots} from it. Every call that changes what
+     * is held or waiting calls this first, so the demand it reports held unchanged until now.
+     */
+    private void observe(long now) {
+        if (headroom == null) return;
+        int above = 0;
+        for (int k = classes.length - 1; k > 0; k--) {
+            above += classes[k].running + classes[k].waiting;
+            demandAbove[k - 1] = above;
+        }
+        headroom.advance(now, demandAbove);
+        for (int k = 0; k < demandAbove.length; k++) {
+            int below = k == 0 ? 0 : classes[k - 1].effectiveSlots;
+            classes[k].effectiveSlots = headroom.slots(k, classes[k].slots, capacity, below);
+        }
+    }
+
+    /**
      * Whether class {@code k} may take one more slot now: a slot is free, and for {@code k} and
      * every class above it, the slots held by that class and the classes below it stay within its
-     * {@link PriorityClass#slots}. If a class cannot take a slot, no class below it can either (its
+     * {@link PriorityClass#slots} (as lowered by the adaptive headroom). If a class cannot take a slot, no class below it can either (its
      * slot would count against the same caps), so {@link #dispatch} stops at the first one that
      * cannot.
      */
@@ -284,7 +324,7 @@ final class SlotQueue {
         for (int j = 0; j < k; j++) held += classes[j].running;
         for (int j = k; j < classes.length; j++) {
             held += classes[j].running;
-            if (held + 1 > classes[j].slots) return false;
+            if (held + 1 > classes[j].effectiveSlots) return false;
         }
         return true;
     }
@@ -307,7 +347,7 @@ final class SlotQueue {
                 tag += share(w.request);
             }
         }
-        return (long) Math.ceil((ahead + 1) * holdEstimateMillis / classes[k].slots);
+        return (long) Math.ceil((ahead + 1) * holdEstimateMillis / classes[k].effectiveSlots);
     }
 
     /** The start tag a new request of {@code account} (null: none yet) would have once at the head. */
@@ -423,6 +463,7 @@ final class SlotQueue {
     }
 
     private int expireLocked(long now) {
+        observe(now);
         int expired = 0;
         while (!byDeadline.isEmpty() && byDeadline.first().deadlineMillis <= now) {
             SlotTicket t = byDeadline.first();
@@ -448,6 +489,7 @@ final class SlotQueue {
     }
 
     private void cancelLocked(SlotTicket t, long now) {
+        observe(now);
         removeUnserved(t);
         ClassState c = classes[t.classIndex];
         c.cancelled++;
@@ -457,6 +499,7 @@ final class SlotQueue {
 
     private boolean releaseLocked(Slot slot, long now) {
         if (slot.released) return false;
+        observe(now);
         slot.released = true;
         ClassState c = classes[slot.classIndex()];
         c.running--;

@@ -36,7 +36,31 @@ class SchedulerConfigTest {
         assertThat(policy.initialHoldEstimate()).isEqualTo(suggested.initialHoldEstimate());
         assertThat(policy.minRetryAfter()).isEqualTo(suggested.minRetryAfter());
         assertThat(policy.maxWaiting()).isEqualTo(suggested.maxWaiting());
+        assertThat(policy.adaptiveHeadroom()).isEqualTo(suggested.adaptiveHeadroom());
         assertThat(SchedulerSettings.downgrades(c.scheduler())).isEmpty();
+    }
+
+    @Test
+    void theAdaptiveHeadroom_isOnByDefault_andCanBeTunedOrTurnedOff() throws Exception {
+        SchedulerPolicy byDefault = SchedulerSettings.policy(load(MODELS).scheduler());
+        SchedulerPolicy tuned = SchedulerSettings.policy(load(MODELS + """
+                scheduler: {adaptive_headroom_time_constant_ms: 30000, adaptive_headroom_z: 2.5}
+                """).scheduler());
+        SchedulerPolicy off = SchedulerSettings.policy(load(MODELS + """
+                scheduler: {adaptive_headroom_time_constant_ms: 0}
+                """).scheduler());
+
+        assertThat(byDefault.adaptiveHeadroom())
+                .isEqualTo(new SchedulerPolicy.AdaptiveHeadroom(3.5, Duration.ofSeconds(60)))
+                .isEqualTo(SchedulerPolicy.AdaptiveHeadroom.SUGGESTED);
+        assertThat(tuned.adaptiveHeadroom())
+                .isEqualTo(new SchedulerPolicy.AdaptiveHeadroom(2.5, Duration.ofSeconds(30)));
+        assertThat(off.adaptiveHeadroom().on()).isFalse();
+        assertThat(new ConfigLoader(Map.of("BREAKEVEN_SCHEDULER_ADAPTIVE_HEADROOM_TIME_CONSTANT_MS", "0"))
+                        .load(null, Map.of())
+                        .scheduler()
+                        .adaptiveHeadroomTimeConstantMs())
+                .isZero();
     }
 
     @Test
@@ -125,6 +149,9 @@ class SchedulerConfigTest {
             zero hold estimate       | 'scheduler: {initial_hold_estimate_ms: 0}'                                  | scheduler.initial_hold_estimate_ms must be at least 1
             negative retry           | 'scheduler: {min_retry_after_ms: -1}'                                       | scheduler.min_retry_after_ms must be 0 or more
             negative max waiting     | 'scheduler: {max_waiting: -1}'                                              | scheduler.max_waiting must be 0 or more
+            negative time constant   | 'scheduler: {adaptive_headroom_time_constant_ms: -1}'                      | scheduler.adaptive_headroom_time_constant_ms must be 0 (off) or more
+            negative z               | 'scheduler: {adaptive_headroom_z: -0.5}'                                   | scheduler.adaptive_headroom_z must be from 0 to 100, got -0.5
+            z not a number           | 'scheduler: {adaptive_headroom_z: lots}'                                   | scheduler.adaptive_headroom_z
             no classes               | 'scheduler: {classes: []}'                                                  | scheduler.classes must list at least one class
             class without a name     | 'scheduler: {classes: [{rank: 0, max_wait_ms: 1, max_share: 1}]}'           | scheduler.classes[0].name is required
             class without a rank     | 'scheduler: {classes: [{name: a, max_wait_ms: 1, max_share: 1}]}'           | scheduler.classes[0].rank is required

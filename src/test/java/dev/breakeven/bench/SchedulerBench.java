@@ -66,7 +66,7 @@ import java.util.concurrent.locks.LockSupport;
  * java -cp … dev.breakeven.bench.SchedulerBench [--quick] [--out FILE] [--summary FILE]
  *     -Dbench.capacity=32 -Dbench.ttftMs=250 -Dbench.tokens=50 -Dbench.tokensPerSecond=50
  *     -Dbench.rounds=3 -Dbench.loadedSeconds=45 -Dbench.unloadedSeconds=30 -Dbench.rampSeconds=6
- *     -Dbench.seed=1000
+ *     -Dbench.seed=1000 -Dbench.adaptiveHeadroomMs=60000 (0: static shares only)
  * </pre>
  */
 public final class SchedulerBench {
@@ -94,6 +94,27 @@ public final class SchedulerBench {
         }
     }
 
+    /**
+     * The suggested policy; {@code -Dbench.adaptiveHeadroomMs} sets its adaptive headroom's time
+     * constant (0: off, static shares only).
+     */
+    static SchedulerPolicy policy() {
+        SchedulerPolicy p = SchedulerPolicy.defaults();
+        Long ms = Long.getLong("bench.adaptiveHeadroomMs");
+        if (ms == null) return p;
+        return p.withAdaptiveHeadroom(
+                new SchedulerPolicy.AdaptiveHeadroom(p.adaptiveHeadroom().z(), Duration.ofMillis(ms)));
+    }
+
+    /** How {@link #policy()} adapts its headroom, for the report. */
+    static String adaptiveHeadroom() {
+        SchedulerPolicy.AdaptiveHeadroom a = policy().adaptiveHeadroom();
+        return a.on()
+                ? "adaptive headroom on (z " + a.z() + ", time constant "
+                        + a.timeConstant().toMillis() + " ms)"
+                : "adaptive headroom off (static shares)";
+    }
+
     /** Admission in front of the backend: a place to release, or the reason there is none. */
     interface Gate {
         Admitted enter(String account, String cls) throws InterruptedException;
@@ -106,7 +127,7 @@ public final class SchedulerBench {
         final ComputeScheduler scheduler;
 
         SchedulerGate(int capacity) {
-            scheduler = new ComputeScheduler(SchedulerPolicy.defaults(), Map.of(BACKEND, capacity), Clock.systemUTC());
+            scheduler = new ComputeScheduler(policy(), Map.of(BACKEND, capacity), Clock.systemUTC());
         }
 
         @Override
@@ -425,7 +446,7 @@ public final class SchedulerBench {
                                 + "paid %.2f/s (0.2 × C / generation time; half plus, half pro, %d accounts). "
                                 + "Loaded phases %d s, the first %d s not measured; unloaded phase (paid alone "
                                 + "through the scheduler) %d s. Scheduler: `SchedulerPolicy.defaults()` (free ≤ 50%% "
-                                + "of the slots, free + plus ≤ 85%%; max waits 5/30/60 s). FIFO: one fair semaphore "
+                                + "of the slots, free + plus ≤ 85%%; max waits 5/30/60 s), %s. FIFO: one fair semaphore "
                                 + "of C permits, each request waiting at most its class's max wait. TTFT is from "
                                 + "arrival at the gate to the first token at the client. %d round(s); load average "
                                 + "at start: %s.",
@@ -442,6 +463,7 @@ public final class SchedulerBench {
                         loaded,
                         ramp,
                         unloaded,
+                        adaptiveHeadroom(),
                         byRound.size(),
                         loadAtStart))
                 .line("");

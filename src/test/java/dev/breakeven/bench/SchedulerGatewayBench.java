@@ -65,7 +65,7 @@ import java.util.regex.Pattern;
  *     -Dbench.capacity=8 -Dbench.ttftMs=250 -Dbench.tokens=50 -Dbench.tokensPerSecond=50
  *     -Dbench.rounds=3 -Dbench.loadedSeconds=30 -Dbench.unloadedSeconds=30 -Dbench.rampSeconds=5
  *     -Dbench.seed=1000 -Dbench.gates=tiered,untiered,fifo -Dbench.freeShare=0.5
- *     -Dbench.baselineMaxWaitMs=5000
+ *     -Dbench.baselineMaxWaitMs=5000 -Dbench.adaptiveHeadroomMs=60000 (0: static shares only)
  * </pre>
  */
 public final class SchedulerGatewayBench {
@@ -138,9 +138,11 @@ public final class SchedulerGatewayBench {
                   - {id: pro, models: [model], priority: pro}
                 default_plan: free
                 """;
-        String tieredPolicy =
-                freeShare == null ? "" : """
-                scheduler:
+        Long adaptiveMs = Long.getLong("bench.adaptiveHeadroomMs");
+        String adaptive = adaptiveMs == null ? "" : "  adaptive_headroom_time_constant_ms: " + adaptiveMs + "\n";
+        String tieredPolicy = freeShare == null
+                ? (adaptive.isEmpty() ? "" : "scheduler:\n" + adaptive)
+                : "scheduler:\n" + adaptive + """
                   classes:
                     - {name: free, rank: 0, max_wait_ms: 5000, max_share: %s}
                     - {name: plus, rank: 1, max_wait_ms: 30000, max_share: %s}
@@ -318,7 +320,7 @@ public final class SchedulerGatewayBench {
                                 + "time to first token at %.0f tokens/s (nominal %.2f s, so C = %d slots serve about "
                                 + "%.1f generations/s). Gateways: `Main serve`, SQLite in a temporary directory, "
                                 + "backend `capacity: %d`. *tiered*: plans free/plus/pro in the classes of the same "
-                                + "names, no allowances or rate limits, scheduler policy %s (free may hold %d slots). "
+                                + "names, no allowances or rate limits, scheduler policy %s, %s (free may hold %d slots). "
                                 + "*untiered*: no plans, every request in the one class `default` (max wait %d ms, "
                                 + "share 1), fair across accounts: a gateway that does not know tiers. *fifo*: the "
                                 + "untiered gateway with one key for every request, so the one account's line is "
@@ -340,6 +342,7 @@ public final class SchedulerGatewayBench {
                                 ? "`SchedulerPolicy.defaults()` (free ≤ 50% of the slots, free + plus ≤ 85%; max waits "
                                         + "5/30/60 s)"
                                 : "the suggested one with free `max_share` " + freeShare,
+                        SchedulerBench.adaptiveHeadroom(),
                         freeSlots,
                         baselineMaxWaitMillis,
                         baselineMaxWaitMillis,
