@@ -1,14 +1,11 @@
 package dev.breakeven.plans;
 
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -18,66 +15,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * Priority between classes is strict, subject to the nested caps of {@link PriorityClass#slots},
  * lowered where the policy's adaptive headroom ({@link HeadroomEstimate}) keeps more for the classes
  * above.
- * Inside a class, start-time fair queuing over accounts: each account's requests wait in arrival
- * order; the request at the head of an account's line has the start tag {@code max(V, F)}, where
- * {@code F} is the finish tag of the account's last served request ({@code start + cost / weight})
- * and {@code V}, the class's virtual time, is the start tag of the last request granted; the head
- * with the smallest start tag is served first. Only served requests advance an account's tags, so a
- * request that expires or is cancelled costs its account nothing.
+ * Inside a class, start-time fair queuing over accounts: see {@link ClassLine}.
  */
 final class SlotQueue {
     /** Weight of the newest measured hold in the hold estimate. */
     static final double HOLD_SMOOTHING = 0.1;
-    /** Idle accounts are swept from a class's table every this many grants. */
-    private static final int SWEEP_EVERY = 1024;
 
-    private static final Comparator<Account> BY_HEAD_TAG =
-            Comparator.<Account>comparingDouble(a -> a.headStart).thenComparingLong(a -> a.headSeq);
     private static final Comparator<SlotTicket> BY_DEADLINE =
             Comparator.<SlotTicket>comparingLong(t -> t.deadlineMillis).thenComparingLong(t -> t.seq);
-
-    /** One account's place in a class: its waiting requests in arrival order, and its tags. */
-    private static final class Account {
-        final String id;
-        final ArrayDeque<SlotTicket> waiting = new ArrayDeque<>();
-        /** The finish tag of its last served request. */
-        double finishTag;
-        /** The start tag of the request at the head of its line (while it has one). */
-        double headStart;
-        /** The sequence number of that request, to break ties in arrival order. */
-        long headSeq;
-
-        Account(String id) {
-            this.id = id;
-        }
-    }
-
-    private static final class ClassState {
-        final PriorityClass spec;
-        /** The static cap: {@link PriorityClass#slots}. */
-        final int slots;
-        /** The cap now: {@link #slots}, lowered by the adaptive headroom. */
-        int effectiveSlots;
-        /** Accounts with waiting requests, by the start tag of their head request. */
-        final TreeSet<Account> backlogged = new TreeSet<>(BY_HEAD_TAG);
-
-        final Map<String, Account> accounts = new HashMap<>();
-        int waiting;
-        double virtualTime;
-        int running;
-        long granted;
-        long queuedMillisTotal;
-        long maxQueuedMillis;
-        long cancelled;
-        long grantsSinceSweep;
-        final Map<String, Long> refused = new TreeMap<>();
-
-        ClassState(PriorityClass spec, int capacity) {
-            this.spec = spec;
-            this.slots = spec.slots(capacity);
-            this.effectiveSlots = slots;
-        }
-    }
 
     final String backend;
     final ReentrantLock lock = new ReentrantLock();
@@ -85,7 +30,7 @@ final class SlotQueue {
     private final SchedulerPolicy policy;
     private final Clock clock;
     private final SchedulerListener listener;
-    private final ClassState[] classes;
+    private final ClassLine[] classes;
     private final Map<String, Integer> classIndex = new HashMap<>();
     private final TreeSet<SlotTicket> byDeadline = new TreeSet<>(BY_DEADLINE);
     /** The adaptive headroom, or null when the policy has it off. */
@@ -106,10 +51,10 @@ final class SlotQueue {
         this.policy = policy;
         this.clock = clock;
         this.listener = listener;
-        this.classes = new ClassState[policy.classes().size()];
+        this.classes = new ClassLine[policy.classes().size()];
         for (int i = 0; i < classes.length; i++) {
             PriorityClass c = policy.classes().get(i);
-            classes[i] = new ClassState(c, capacity);
+            classes[i] = new ClassLine(c, capacity);
             classIndex.put(c.name(), i);
         }
         this.holdEstimateMillis = policy.initialHoldEstimate().toMillis();
@@ -133,52 +78,16 @@ final class SlotQueue {
             long now = clock.millis();
             observe(now);
             expireLocked(now);
-            ClassState c = classes[k];
+            ClassLine c = classes[k];
             SlotTicket t = new SlotTicket(this, request, k, ++seq, now, lock.newCondition());
             if (closed) {
-                refuse(
-                        t,
-                        SlotRefusal.CLOSED,
-                        "the scheduler is shut down",
-                        policy.minRetryAfter().toMillis(),
-                        now);
-                return t;
-            }
-            Account account = c.accounts.get(request.account());
-            if (c.waiting == 0 && canTake(k)) {
+                refuseClosed(t, now);
+            } else if (c.waiting == 0 && canTake(k)) {
                 // a class with waiters cannot take a slot (they would have had it): never jump the line
-                Account a = account(c, request.account());
-                double start = Math.max(c.virtualTime, a.finishTag);
-                a.finishTag = start + share(request);
-                grant(t, start, now);
-                return t;
-            }
-            long maxWait = c.spec.maxWait().toMillis();
-            long estimate = estimateWait(k, projectedStart(c, account));
-            t.estimatedWaitMillis = estimate;
-            long classDeadline = saturatedAdd(now, maxWait);
-            t.callerDeadline = callerDeadline < classDeadline;
-            t.deadlineMillis = Math.min(classDeadline, callerDeadline);
-            if (waiting >= policy.maxWaiting()) {
-                refuse(
-                        t,
-                        SlotRefusal.QUEUE_FULL,
-                        backend + " has " + waiting + " requests waiting, its most",
-                        retryAfter(estimate, maxWait),
-                        now);
-            } else if (saturatedAdd(now, estimate) > t.deadlineMillis) {
-                refuse(
-                        t,
-                        t.callerDeadline ? SlotRefusal.DEADLINE : SlotRefusal.OVERLOADED,
-                        backend + " is busy: a " + c.spec.name() + " request would wait about " + seconds(estimate)
-                                + (t.callerDeadline
-                                        ? ", past its deadline"
-                                        : ", more than the " + seconds(maxWait) + " its class may wait"),
-                        retryAfter(estimate, maxWait),
-                        now);
+                c.startNow(request);
+                grant(t, now);
             } else {
-                enqueue(c, account(c, request.account()), t);
-                listener.queued(request, estimate);
+                queueOrRefuse(t, c, callerDeadline, now);
             }
             return t;
         } finally {
@@ -251,12 +160,7 @@ final class SlotQueue {
             observe(now);
             for (SlotTicket t : new ArrayList<>(byDeadline)) {
                 removeUnserved(t);
-                refuse(
-                        t,
-                        SlotRefusal.CLOSED,
-                        "the scheduler is shut down",
-                        policy.minRetryAfter().toMillis(),
-                        now);
+                refuseClosed(t, now);
             }
         } finally {
             lock.unlock();
@@ -269,19 +173,8 @@ final class SlotQueue {
             observe(clock.millis());
             List<SchedulerSnapshot.ClassLoad> loads = new ArrayList<>(classes.length);
             for (int k = 0; k < classes.length; k++) {
-                ClassState c = classes[k];
-                loads.add(new SchedulerSnapshot.ClassLoad(
-                        c.spec.name(),
-                        c.slots,
-                        capacity - c.effectiveSlots,
-                        headroom == null || k == demandAbove.length ? 0 : headroom.mean(k),
-                        c.running,
-                        c.waiting,
-                        c.granted,
-                        c.queuedMillisTotal,
-                        c.maxQueuedMillis,
-                        Map.copyOf(c.refused),
-                        c.cancelled));
+                loads.add(
+                        classes[k].load(capacity, headroom == null || k == demandAbove.length ? 0 : headroom.mean(k)));
             }
             return new SchedulerSnapshot(
                     backend, capacity, running, waiting, Math.round(holdEstimateMillis), List.copyOf(loads));
@@ -293,8 +186,44 @@ final class SlotQueue {
     // --- under the lock ---------------------------------------------------------------------------
 
     /**
+     * Puts a request that cannot take a slot now in line, or refuses it when the queue is full or
+     * its estimated wait runs past its class's wait or its caller's deadline.
+     */
+    private void queueOrRefuse(SlotTicket t, ClassLine c, long callerDeadline, long now) {
+        long maxWait = c.spec.maxWait().toMillis();
+        long estimate = estimateWait(t.classIndex, c.projectedStart(t.request.account()));
+        t.estimatedWaitMillis = estimate;
+        long classDeadline = saturatedAdd(now, maxWait);
+        t.callerDeadline = callerDeadline < classDeadline;
+        t.deadlineMillis = Math.min(classDeadline, callerDeadline);
+        if (waiting >= policy.maxWaiting()) {
+            refuse(
+                    t,
+                    SlotRefusal.QUEUE_FULL,
+                    backend + " has " + waiting + " requests waiting, its most",
+                    retryAfter(estimate, maxWait),
+                    now);
+        } else if (saturatedAdd(now, estimate) > t.deadlineMillis) {
+            refuse(
+                    t,
+                    t.callerDeadline ? SlotRefusal.DEADLINE : SlotRefusal.OVERLOADED,
+                    backend + " is busy: a " + c.spec.name() + " request would wait about " + seconds(estimate)
+                            + (t.callerDeadline
+                                    ? ", past its deadline"
+                                    : ", more than the " + seconds(maxWait) + " its class may wait"),
+                    retryAfter(estimate, maxWait),
+                    now);
+        } else {
+            c.enqueue(t);
+            waiting++;
+            byDeadline.add(t);
+            listener.queued(t.request, estimate);
+        }
+    }
+
+    /**
      * Brings the adaptive headroom up to {@code now} with the demand that held since the last call,
-     * and sets each class's {@link ClassState#effectiveSlots} from it. Every call that changes what
+     * and sets each class's {@link ClassLine#effectiveSlots} from it. Every call that changes what
      * is held or waiting calls this first, so the demand it reports held unchanged until now.
      */
     private void observe(long now) {
@@ -338,30 +267,8 @@ final class SlotQueue {
     private long estimateWait(int k, double start) {
         long ahead = 0;
         for (int j = k + 1; j < classes.length; j++) ahead += classes[j].waiting;
-        for (Account a : classes[k].backlogged) {
-            if (a.headStart > start) break;
-            double tag = a.headStart;
-            for (SlotTicket w : a.waiting) {
-                if (tag > start) break;
-                ahead++;
-                tag += share(w.request);
-            }
-        }
+        ahead += classes[k].aheadOf(start);
         return (long) Math.ceil((ahead + 1) * holdEstimateMillis / classes[k].effectiveSlots);
-    }
-
-    /** The start tag a new request of {@code account} (null: none yet) would have once at the head. */
-    private static double projectedStart(ClassState c, Account account) {
-        if (account == null) return c.virtualTime;
-        if (account.waiting.isEmpty()) return Math.max(c.virtualTime, account.finishTag);
-        double tag = account.headStart;
-        for (SlotTicket w : account.waiting) tag += share(w.request);
-        return tag;
-    }
-
-    /** What one request counts against its account's share. */
-    private static double share(SlotRequest request) {
-        return request.cost() / request.weight();
     }
 
     /** When a refused request of a class may fit within the class's wait: never sooner than the minimum. */
@@ -369,27 +276,31 @@ final class SlotQueue {
         return Math.max(policy.minRetryAfter().toMillis(), estimate - maxWait);
     }
 
-    private void grant(SlotTicket t, double start, long now) {
-        ClassState c = classes[t.classIndex];
-        c.running++;
-        running++;
-        c.virtualTime = Math.max(c.virtualTime, start);
+    /** Grants a slot to a request its class has already charged to its account. */
+    private void grant(SlotTicket t, long now) {
         long queued = Math.max(0, now - t.offeredAtMillis);
-        c.granted++;
-        c.queuedMillisTotal += queued;
-        c.maxQueuedMillis = Math.max(c.maxQueuedMillis, queued);
-        if (++c.grantsSinceSweep >= SWEEP_EVERY) sweep(c);
+        classes[t.classIndex].granted(queued);
+        running++;
         Slot slot = new Slot(this, t.request, t.classIndex, queued, now);
         t.grant(slot);
         listener.granted(slot);
     }
 
     private void refuse(SlotTicket t, String code, String message, long retryAfterMillis, long now) {
-        ClassState c = classes[t.classIndex];
+        ClassLine c = classes[t.classIndex];
         c.refused.merge(code, 1L, Long::sum);
         SlotRefusal refusal = new SlotRefusal(code, message, retryAfterMillis, Math.max(0, now - t.offeredAtMillis));
         t.refuse(refusal);
         listener.refused(t.request, refusal);
+    }
+
+    private void refuseClosed(SlotTicket t, long now) {
+        refuse(
+                t,
+                SlotRefusal.CLOSED,
+                "the scheduler is shut down",
+                policy.minRetryAfter().toMillis(),
+                now);
     }
 
     /** Grants slots to waiters, highest class first, while their class may take one. */
@@ -397,69 +308,28 @@ final class SlotQueue {
         next:
         while (waiting > 0) {
             for (int k = classes.length - 1; k >= 0; k--) {
-                ClassState c = classes[k];
+                ClassLine c = classes[k];
                 if (c.waiting == 0) continue;
                 if (!canTake(k)) return;
-                Account a = c.backlogged.pollFirst();
-                SlotTicket t = a.waiting.pollFirst();
-                double start = a.headStart;
-                a.finishTag = start + share(t.request);
-                leave(c, t);
-                if (!a.waiting.isEmpty()) {
-                    a.headStart = Math.max(start, a.finishTag);
-                    a.headSeq = a.waiting.peekFirst().seq;
-                    c.backlogged.add(a);
-                }
-                grant(t, start, now);
-                if (a.waiting.isEmpty() && a.finishTag <= c.virtualTime) c.accounts.remove(a.id);
+                SlotTicket t = c.startNext();
+                leave(t);
+                grant(t, now);
                 continue next;
             }
             return;
         }
     }
 
-    /** Puts a request at the end of its account's line. */
-    private void enqueue(ClassState c, Account a, SlotTicket t) {
-        if (a.waiting.isEmpty()) {
-            a.headStart = Math.max(c.virtualTime, a.finishTag);
-            a.headSeq = t.seq;
-            a.waiting.add(t);
-            c.backlogged.add(a);
-        } else {
-            a.waiting.add(t);
-        }
-        c.waiting++;
-        waiting++;
-        byDeadline.add(t);
-    }
-
-    /** Counts a request out of the queues once it is off its account's line. */
-    private void leave(ClassState c, SlotTicket t) {
-        c.waiting--;
+    /** Counts a request out of the queue once its class has taken it off its account's line. */
+    private void leave(SlotTicket t) {
         waiting--;
         byDeadline.remove(t);
     }
 
-    /**
-     * Takes a request that leaves without a slot (expired, cancelled, closed) out of its account's
-     * line. It was not served, so it costs its account nothing: the next request, if any, takes its
-     * place at the head with its start tag.
-     */
+    /** Takes a request that leaves without a slot (expired, cancelled, closed) out of the queue. */
     private void removeUnserved(SlotTicket t) {
-        ClassState c = classes[t.classIndex];
-        Account a = c.accounts.get(t.request.account());
-        if (a.waiting.peekFirst() == t) {
-            c.backlogged.remove(a);
-            a.waiting.pollFirst();
-            if (!a.waiting.isEmpty()) {
-                a.headSeq = a.waiting.peekFirst().seq;
-                c.backlogged.add(a);
-            }
-        } else {
-            a.waiting.remove(t);
-        }
-        leave(c, t);
-        if (a.waiting.isEmpty() && a.finishTag <= c.virtualTime) c.accounts.remove(a.id);
+        classes[t.classIndex].removeUnserved(t);
+        leave(t);
     }
 
     private int expireLocked(long now) {
@@ -468,7 +338,7 @@ final class SlotQueue {
         while (!byDeadline.isEmpty() && byDeadline.first().deadlineMillis <= now) {
             SlotTicket t = byDeadline.first();
             removeUnserved(t);
-            ClassState c = classes[t.classIndex];
+            ClassLine c = classes[t.classIndex];
             long maxWait = c.spec.maxWait().toMillis();
             long retry = retryAfter(estimateWait(t.classIndex, Double.POSITIVE_INFINITY), maxWait);
             long queued = now - t.offeredAtMillis;
@@ -491,7 +361,7 @@ final class SlotQueue {
     private void cancelLocked(SlotTicket t, long now) {
         observe(now);
         removeUnserved(t);
-        ClassState c = classes[t.classIndex];
+        ClassLine c = classes[t.classIndex];
         c.cancelled++;
         t.cancel();
         listener.cancelled(t.request, Math.max(0, now - t.offeredAtMillis));
@@ -501,7 +371,7 @@ final class SlotQueue {
         if (slot.released) return false;
         observe(now);
         slot.released = true;
-        ClassState c = classes[slot.classIndex()];
+        ClassLine c = classes[slot.classIndex()];
         c.running--;
         running--;
         long held = Math.max(0, now - slot.grantedAtMillis());
@@ -513,19 +383,6 @@ final class SlotQueue {
         expireLocked(now);
         dispatch(now);
         return true;
-    }
-
-    private Account account(ClassState c, String account) {
-        return c.accounts.computeIfAbsent(account, Account::new);
-    }
-
-    /** Forgets accounts with nothing waiting whose finish tag the class's virtual time has passed. */
-    private static void sweep(ClassState c) {
-        c.grantsSinceSweep = 0;
-        for (Iterator<Account> it = c.accounts.values().iterator(); it.hasNext(); ) {
-            Account a = it.next();
-            if (a.waiting.isEmpty() && a.finishTag <= c.virtualTime) it.remove();
-        }
     }
 
     private static long saturatedAdd(long a, long b) {
