@@ -70,6 +70,9 @@ final class PlanJson {
         }
         String planId = pathId != null ? pathId : id;
         String name = AdminRoutes.text(body, "name", false);
+        // PostgreSQL text cannot hold NUL: refused here rather than failing in the store
+        if (name != null && (name.indexOf('\0') >= 0 || name.length() > 200))
+            throw new ApiProblem(400, "invalid_value", "'name' must be 1-200 characters without NUL.", "name");
         String priority = AdminRoutes.text(body, "priority", false);
         String overage = AdminRoutes.text(body, "overage", false);
         long[] limits = new long[LIMITS.size()];

@@ -33,10 +33,6 @@ public final class Payments {
         this.plans = plans;
     }
 
-    public Payments(StripeWebhook webhook, Wallets wallets, Function<String, Optional<String>> accounts) {
-        this(webhook, wallets, accounts, PlanPayments.NONE);
-    }
-
     /**
      * What became of one delivery.
      *

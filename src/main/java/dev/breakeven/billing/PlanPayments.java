@@ -8,24 +8,6 @@ package dev.breakeven.billing;
  */
 public interface PlanPayments {
 
-    /** Plans are not sold through the webhook. */
-    PlanPayments NONE = new PlanPayments() {
-        @Override
-        public String planBought(String accountId, String planId, String eventId) {
-            return "plan_not_found";
-        }
-
-        @Override
-        public String paid(String accountId) {
-            return null;
-        }
-
-        @Override
-        public String paymentFailed(String accountId, long failedAt) {
-            return null;
-        }
-    };
-
     /**
      * A checkout paid for {@code planId}: move the account to it, paying from the wallet, once per
      * event (a redelivery after the account changed plan again must not move it back). A plan that

@@ -43,44 +43,6 @@ public record UsageEvent(
         long generationMillis,
         boolean included) {
 
-    /** An event that no plan covers: its tokens are charged at price-book rates. */
-    public UsageEvent(
-            String id,
-            long occurredAt,
-            String accountId,
-            String keyId,
-            String model,
-            String backend,
-            String upstreamModel,
-            long promptTokens,
-            long completionTokens,
-            boolean estimated,
-            long timeToFirstTokenMillis,
-            long durationMillis,
-            Outcome outcome,
-            boolean streamed,
-            String errorCode,
-            long generationMillis) {
-        this(
-                id,
-                occurredAt,
-                accountId,
-                keyId,
-                model,
-                backend,
-                upstreamModel,
-                promptTokens,
-                completionTokens,
-                estimated,
-                timeToFirstTokenMillis,
-                durationMillis,
-                outcome,
-                streamed,
-                errorCode,
-                generationMillis,
-                false);
-    }
-
     /** How a generation ended. */
     public enum Outcome {
         COMPLETED,

@@ -50,10 +50,6 @@ public final class PlanCatalog {
         return new PlanCatalog(List.of(), null);
     }
 
-    public boolean isEmpty() {
-        return plans.isEmpty();
-    }
-
     /** The plans on offer, in catalog order. */
     public List<Plan> plans() {
         return plans.values().stream().filter(p -> !archived.contains(p.id())).toList();

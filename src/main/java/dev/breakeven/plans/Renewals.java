@@ -6,7 +6,6 @@ import dev.breakeven.billing.Subscriptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -130,11 +129,7 @@ public final class Renewals {
                     s.accountId(),
                     s.planId(),
                     Subscription.Status.ACTIVE,
-                    month.plusMonths(1)
-                            .atDay(1)
-                            .atStartOfDay(ZoneOffset.UTC)
-                            .toInstant()
-                            .toEpochMilli(),
+                    Subscription.nextMonthStart(periodStart),
                     null,
                     now);
         }

@@ -110,6 +110,7 @@ class PlanAdminApiTest {
                 },
                 new String[] {"{\"id\":\"Not An Id\"}", "invalid_value", "id"},
                 new String[] {"{\"id\":\"x9\",\"ads\":\"yes\"}", "invalid_type", "ads"},
+                new String[] {"{\"id\":\"x10\",\"priority\":\"free\",\"name\":\"a\\u0000b\"}", "invalid_value", "name"},
                 new String[] {"{\"name\":\"no id\"}", "missing_parameter", "id"});
         for (String[] c : cases) {
             HttpResponse<String> res = gw.post("/admin/v1/plans", gw.operatorKey, c[0]);

@@ -597,7 +597,8 @@ class MoneyCliTest {
                 outcome,
                 false,
                 outcome == Outcome.COMPLETED ? null : "some_error",
-                -1);
+                -1,
+                false);
     }
 
     /** Writes events to the journal as the gateway does, each recorded a second after it occurred. */

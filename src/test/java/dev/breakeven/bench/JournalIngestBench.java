@@ -177,7 +177,8 @@ public final class JournalIngestBench {
                 UsageEvent.Outcome.COMPLETED,
                 (i & 1) == 0,
                 null,
-                -1);
+                -1,
+                false);
     }
 
     private static long processCpuNanos() {

@@ -191,7 +191,8 @@ public final class RaterBench {
                 UsageEvent.Outcome.COMPLETED,
                 false,
                 null,
-                -1);
+                -1,
+                false);
     }
 
     private static double median(List<Double> values) {

@@ -57,7 +57,7 @@ final class BillingStack implements AutoCloseable {
     static UsageEvent usage(
             String id, String account, String model, long in, long out, long at, UsageEvent.Outcome outcome) {
         return new UsageEvent(
-                id, at, account, "key_1", model, "b", "m", in, out, false, 5, 10, outcome, false, null, -1);
+                id, at, account, "key_1", model, "b", "m", in, out, false, 5, 10, outcome, false, null, -1, false);
     }
 
     void append(UsageEvent... events) {

@@ -128,7 +128,8 @@ final class RatingWorkload {
                     outcome,
                     false,
                     outcome == Outcome.FAILED ? "upstream_error" : null,
-                    -1));
+                    -1,
+                    false));
             boolean reserves = account.compareTo("acc_30") >= 0 && !model.equals(FREE) && random.nextDouble() < 0.6;
             if (reserves) {
                 // the ceiling the gateway reserved: the prompt and max_tokens, sometimes below what ran

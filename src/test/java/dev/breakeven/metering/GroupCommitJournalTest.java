@@ -88,7 +88,8 @@ class GroupCommitJournalTest {
                 Outcome.FAILED,
                 true,
                 "upstream_timeout",
-                3_210);
+                3_210,
+                false);
         UsageEvent sparse = new UsageEvent(
                 "chatcmpl-sparse",
                 0,
@@ -105,7 +106,8 @@ class GroupCommitJournalTest {
                 Outcome.CANCELLED,
                 false,
                 null,
-                -1);
+                -1,
+                false);
         UsageEvent completed = usage("chatcmpl-completed", "acct_c", 5);
 
         CompletableFuture.allOf(journal.append(full), journal.append(sparse), journal.append(completed))
@@ -261,7 +263,8 @@ class GroupCommitJournalTest {
                 Outcome.COMPLETED,
                 true,
                 null,
-                40);
+                40,
+                false);
     }
 
     static String failureCode(CompletableFuture<?> future) {
