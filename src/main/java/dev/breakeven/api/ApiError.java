@@ -33,6 +33,15 @@ record ApiError(
         this(status, type, code, message, param, retryAfterSeconds, Map.of());
     }
 
+    /** A bug, not the caller's fault: no detail leaves the server. */
+    private static final ApiError INTERNAL = new ApiError(
+            500,
+            "server_error",
+            "internal_error",
+            "The server had an error while processing your request.",
+            null,
+            null);
+
     static ApiError of(Throwable t) {
         return switch (t) {
             case ApiProblem p -> new ApiError(p.status, typeFor(p.status), p.code, p.getMessage(), p.param, null);
@@ -57,14 +66,7 @@ record ApiError(
                 new ApiError(503, "server_error", e.code(), "Usage records are unavailable right now.", null, 1L);
             case StoreException e ->
                 new ApiError(503, "server_error", e.code(), "The database is unavailable right now.", null, 1L);
-            default ->
-                new ApiError(
-                        500,
-                        "server_error",
-                        "internal_error",
-                        "The server had an error while processing your request.",
-                        null,
-                        null);
+            default -> INTERNAL;
         };
     }
 
@@ -140,14 +142,7 @@ record ApiError(
                                 ? 1L
                                 : Math.max(1, (e.retryAfter().toMillis() + 999) / 1000),
                         Map.of(Assistant.QUEUE_HEADER, Long.toString(e.queued().toMillis())));
-            default ->
-                new ApiError(
-                        500,
-                        "server_error",
-                        "internal_error",
-                        "The server had an error while processing your request.",
-                        null,
-                        null);
+            default -> INTERNAL;
         };
     }
 
